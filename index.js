@@ -1,0 +1,4 @@
+'use strict'
+// The public entry: one line per capability. Each lib/ module exports its API.
+module.exports = {
+}

@@ -1,0 +1,4 @@
+// ES module entry: the same objects as the CommonJS entry.
+import cjs from './index.js'
+
+export default cjs

@@ -1,0 +1,174 @@
+//! An intrusive doubly linked list over slot indices.
+//!
+//! Links live in two `u32` vectors indexed by slot, so a list costs 8 bytes per
+//! slot and no allocation per entry. A slot may be on at most one list at a time.
+
+pub const NIL: u32 = u32::MAX;
+
+/// Prev/next links shared by every list that threads through the same slots.
+#[derive(Debug, Default, Clone)]
+pub struct Links {
+    prev: Vec<u32>,
+    next: Vec<u32>,
+}
+
+impl Links {
+    pub fn ensure(&mut self, slots: usize) {
+        if self.prev.len() < slots {
+            self.prev.resize(slots, NIL);
+            self.next.resize(slots, NIL);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.prev.fill(NIL);
+        self.next.fill(NIL);
+    }
+}
+
+/// One list: its head (most recent) and tail (least recent), plus its length.
+#[derive(Debug, Clone, Copy)]
+pub struct List {
+    head: u32,
+    tail: u32,
+    len: u32,
+}
+
+impl Default for List {
+    fn default() -> Self {
+        List {
+            head: NIL,
+            tail: NIL,
+            len: 0,
+        }
+    }
+}
+
+impl List {
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn head(&self) -> Option<u32> {
+        (self.head != NIL).then_some(self.head)
+    }
+
+    pub fn tail(&self) -> Option<u32> {
+        (self.tail != NIL).then_some(self.tail)
+    }
+
+    pub fn push_front(&mut self, links: &mut Links, slot: u32) {
+        let s = slot as usize;
+        links.prev[s] = NIL;
+        links.next[s] = self.head;
+        if self.head != NIL {
+            links.prev[self.head as usize] = slot;
+        } else {
+            self.tail = slot;
+        }
+        self.head = slot;
+        self.len += 1;
+    }
+
+    pub fn unlink(&mut self, links: &mut Links, slot: u32) {
+        let s = slot as usize;
+        let (p, n) = (links.prev[s], links.next[s]);
+        if p != NIL {
+            links.next[p as usize] = n;
+        } else {
+            self.head = n;
+        }
+        if n != NIL {
+            links.prev[n as usize] = p;
+        } else {
+            self.tail = p;
+        }
+        links.prev[s] = NIL;
+        links.next[s] = NIL;
+        self.len -= 1;
+    }
+
+    pub fn move_to_front(&mut self, links: &mut Links, slot: u32) {
+        if self.head != slot {
+            self.unlink(links, slot);
+            self.push_front(links, slot);
+        }
+    }
+
+    pub fn pop_back(&mut self, links: &mut Links) -> Option<u32> {
+        let t = self.tail()?;
+        self.unlink(links, t);
+        Some(t)
+    }
+
+    /// Visits slots from head to tail (most to least recent).
+    pub fn for_each(&self, links: &Links, mut f: impl FnMut(u32)) {
+        let mut s = self.head;
+        while s != NIL {
+            f(s);
+            s = links.next[s as usize];
+        }
+    }
+
+    /// Visits slots from tail to head (least to most recent).
+    pub fn for_each_rev(&self, links: &Links, mut f: impl FnMut(u32)) {
+        let mut s = self.tail;
+        while s != NIL {
+            f(s);
+            s = links.prev[s as usize];
+        }
+    }
+
+    pub fn reset(&mut self) {
+        *self = List::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(list: &List, links: &Links) -> Vec<u32> {
+        let mut v = Vec::new();
+        list.for_each(links, |s| v.push(s));
+        v
+    }
+
+    #[test]
+    fn push_move_unlink_keep_order() {
+        let mut links = Links::default();
+        links.ensure(8);
+        let mut l = List::default();
+        for s in 0..4 {
+            l.push_front(&mut links, s);
+        }
+        assert_eq!(collect(&l, &links), [3, 2, 1, 0]);
+        l.move_to_front(&mut links, 0);
+        assert_eq!(collect(&l, &links), [0, 3, 2, 1]);
+        l.unlink(&mut links, 2);
+        assert_eq!(collect(&l, &links), [0, 3, 1]);
+        assert_eq!(l.pop_back(&mut links), Some(1));
+        assert_eq!(l.pop_back(&mut links), Some(3));
+        assert_eq!(l.pop_back(&mut links), Some(0));
+        assert_eq!(l.pop_back(&mut links), None);
+        assert!(l.is_empty());
+        assert_eq!((l.head(), l.tail()), (None, None));
+    }
+
+    #[test]
+    fn reverse_walk_matches_forward() {
+        let mut links = Links::default();
+        links.ensure(5);
+        let mut l = List::default();
+        for s in [4, 1, 3] {
+            l.push_front(&mut links, s);
+        }
+        let mut rev = Vec::new();
+        l.for_each_rev(&links, |s| rev.push(s));
+        assert_eq!(rev, [4, 1, 3]);
+    }
+}

@@ -1,0 +1,50 @@
+//! The replacement-policy interface the slot store drives.
+
+use super::lru::Lru;
+
+/// Which policy a cache uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// Exact least-recently-used order (the default; lru-cache's semantics).
+    Lru,
+}
+
+impl PolicyKind {
+    pub fn parse(name: &str) -> Option<PolicyKind> {
+        match name {
+            "lru" => Some(PolicyKind::Lru),
+            _ => None,
+        }
+    }
+
+    pub fn build(self) -> Box<dyn Policy> {
+        match self {
+            PolicyKind::Lru => Box::new(Lru::default()),
+        }
+    }
+}
+
+/// A replacement policy over resident slots.
+///
+/// The store owns slot allocation, weights and limits; a policy only orders
+/// resident slots and names the next victim. `hash` identifies the key across
+/// evictions (frequency-based policies need it; LRU ignores it).
+pub trait Policy {
+    /// Makes room for slot indices below `slots`.
+    fn ensure(&mut self, slots: usize);
+    /// Records a hit on a resident slot.
+    fn access(&mut self, slot: u32);
+    /// Adds a newly resident slot.
+    fn insert(&mut self, slot: u32, weight: u64, hash: u32);
+    /// Forgets a resident slot (deleted, expired or evicted).
+    fn remove(&mut self, slot: u32);
+    /// A resident slot's weight changed.
+    fn reweigh(&mut self, _slot: u32, _old: u64, _new: u64) {}
+    /// The slot to evict next, still resident; `None` when empty.
+    fn victim(&mut self) -> Option<u32>;
+    /// Forgets every slot (frequency history may be kept).
+    fn clear(&mut self);
+    /// Visits resident slots from most to least recently used (or the policy's
+    /// nearest equivalent), or the reverse.
+    fn for_each(&self, reverse: bool, f: &mut dyn FnMut(u32));
+}

@@ -1,0 +1,425 @@
+//! Slot allocation, weights and limits around a replacement [`Policy`].
+
+use super::expiry::ExpiryIndex;
+use super::policy::{Policy, PolicyKind};
+use std::fmt;
+
+/// Bounds on what a store holds; `0` means "no bound" for either field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Most entries resident at once.
+    pub max_entries: u32,
+    /// Most total weight resident at once.
+    pub max_weight: u64,
+}
+
+/// What a store refuses. Each names the value at fault.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreError {
+    /// A slot that is not resident (a bug in the caller, reported, not panicked on).
+    NotResident(u32),
+    /// A weight larger than `max_weight`: it could never fit.
+    TooHeavy { weight: u64, max_weight: u64 },
+    /// `max_entries` of `u32::MAX` leaves no room for the sentinel slot index.
+    MaxTooLarge(u32),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::NotResident(s) => write!(f, "slot {s} is not resident"),
+            StoreError::TooHeavy { weight, max_weight } => {
+                write!(
+                    f,
+                    "weight {weight} exceeds the maximum total weight {max_weight}"
+                )
+            }
+            StoreError::MaxTooLarge(m) => {
+                write!(f, "max {m} is too large (at most {})", u32::MAX - 1)
+            }
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+pub struct Store {
+    policy: Box<dyn Policy>,
+    limits: Limits,
+    resident: Vec<bool>,
+    weights: Vec<u64>,
+    free: Vec<u32>,
+    len: u32,
+    total_weight: u64,
+    expiry: ExpiryIndex,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("limits", &self.limits)
+            .field("len", &self.len)
+            .field("total_weight", &self.total_weight)
+            .field("slots", &self.resident.len())
+            .finish()
+    }
+}
+
+impl Store {
+    pub fn new(kind: PolicyKind, limits: Limits) -> Result<Store, StoreError> {
+        if limits.max_entries == u32::MAX {
+            return Err(StoreError::MaxTooLarge(limits.max_entries));
+        }
+        Ok(Store {
+            policy: kind.build(),
+            limits,
+            resident: Vec::new(),
+            weights: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+            total_weight: 0,
+            expiry: ExpiryIndex::default(),
+        })
+    }
+
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn total_weight(&self) -> u64 {
+        self.total_weight
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Slot indices handed out so far (the size the caller's slot arrays need).
+    pub fn slot_capacity(&self) -> usize {
+        self.resident.len()
+    }
+
+    pub fn is_resident(&self, slot: u32) -> bool {
+        self.resident.get(slot as usize).copied().unwrap_or(false)
+    }
+
+    pub fn weight(&self, slot: u32) -> Option<u64> {
+        self.is_resident(slot).then(|| self.weights[slot as usize])
+    }
+
+    fn check(&self, slot: u32) -> Result<(), StoreError> {
+        if self.is_resident(slot) {
+            Ok(())
+        } else {
+            Err(StoreError::NotResident(slot))
+        }
+    }
+
+    /// Replays logged hits in order. Slots no longer resident are skipped: a hit
+    /// on an entry that was removed since cannot change the order of the others.
+    pub fn replay(&mut self, hits: &[u32]) {
+        for &slot in hits {
+            if self.is_resident(slot) {
+                self.policy.access(slot);
+            }
+        }
+    }
+
+    /// Records one hit.
+    pub fn access(&mut self, slot: u32) -> Result<(), StoreError> {
+        self.check(slot)?;
+        self.policy.access(slot);
+        Ok(())
+    }
+
+    fn alloc(&mut self) -> u32 {
+        if let Some(s) = self.free.pop() {
+            return s;
+        }
+        let s = self.resident.len();
+        let cap = (s + 1).next_power_of_two().max(16);
+        self.resident.resize(cap, false);
+        self.weights.resize(cap, 0);
+        self.policy.ensure(cap);
+        self.expiry.ensure(cap);
+        // Hand out the new slots lowest first.
+        self.free.extend((s as u32 + 1..cap as u32).rev());
+        s as u32
+    }
+
+    /// Makes a new entry resident and evicts until the limits hold again.
+    ///
+    /// Returns the new entry's slot; appends evicted slots to `evicted`, in
+    /// eviction order. A policy with admission control may evict the new entry
+    /// itself, in which case its slot appears in `evicted` too.
+    pub fn insert(
+        &mut self,
+        weight: u64,
+        hash: u32,
+        evicted: &mut Vec<u32>,
+    ) -> Result<u32, StoreError> {
+        let max_weight = self.limits.max_weight;
+        if max_weight != 0 && weight > max_weight {
+            return Err(StoreError::TooHeavy { weight, max_weight });
+        }
+        let slot = self.alloc();
+        self.resident[slot as usize] = true;
+        self.weights[slot as usize] = weight;
+        self.len += 1;
+        self.total_weight += weight;
+        self.policy.insert(slot, weight, hash);
+        self.evict_over_limits(evicted);
+        Ok(slot)
+    }
+
+    /// Changes a resident entry's weight, counts it as a hit, and evicts until
+    /// the limits hold again.
+    pub fn reweigh(
+        &mut self,
+        slot: u32,
+        weight: u64,
+        evicted: &mut Vec<u32>,
+    ) -> Result<(), StoreError> {
+        self.check(slot)?;
+        let max_weight = self.limits.max_weight;
+        if max_weight != 0 && weight > max_weight {
+            return Err(StoreError::TooHeavy { weight, max_weight });
+        }
+        let old = std::mem::replace(&mut self.weights[slot as usize], weight);
+        self.total_weight = self.total_weight - old + weight;
+        self.policy.reweigh(slot, old, weight);
+        self.policy.access(slot);
+        self.evict_over_limits(evicted);
+        Ok(())
+    }
+
+    fn over_limits(&self) -> bool {
+        let Limits {
+            max_entries,
+            max_weight,
+        } = self.limits;
+        (max_entries != 0 && self.len > max_entries)
+            || (max_weight != 0 && self.total_weight > max_weight)
+    }
+
+    fn evict_over_limits(&mut self, evicted: &mut Vec<u32>) {
+        while self.over_limits() {
+            let Some(victim) = self.policy.victim() else {
+                break;
+            };
+            self.release(victim);
+            evicted.push(victim);
+        }
+    }
+
+    fn release(&mut self, slot: u32) {
+        let s = slot as usize;
+        self.policy.remove(slot);
+        self.expiry.forget(slot);
+        self.resident[s] = false;
+        self.len -= 1;
+        self.total_weight -= self.weights[s];
+        self.weights[s] = 0;
+        self.free.push(slot);
+    }
+
+    /// Removes a resident entry; its slot becomes free.
+    pub fn remove(&mut self, slot: u32) -> Result<(), StoreError> {
+        self.check(slot)?;
+        self.release(slot);
+        Ok(())
+    }
+
+    /// The entry the policy would evict next, without evicting it.
+    pub fn victim(&mut self) -> Option<u32> {
+        self.policy.victim()
+    }
+
+    /// Registers when a resident entry expires (any clock; compared only).
+    pub fn set_expiry(&mut self, slot: u32, at: f64) -> Result<(), StoreError> {
+        self.check(slot)?;
+        self.expiry.set(slot, at);
+        Ok(())
+    }
+
+    /// Drops a resident entry's expiry.
+    pub fn clear_expiry(&mut self, slot: u32) -> Result<(), StoreError> {
+        self.check(slot)?;
+        self.expiry.forget(slot);
+        Ok(())
+    }
+
+    /// Appends entries registered to expire strictly before `now`, earliest first,
+    /// and drops their registrations. They stay resident: the caller checks each
+    /// (its age may have been refreshed since) and removes or re-registers it.
+    pub fn take_due(&mut self, now: f64, out: &mut Vec<u32>) {
+        self.expiry.take_due(now, out);
+    }
+
+    /// The earliest registered expiry, if any.
+    pub fn next_due(&mut self) -> Option<f64> {
+        self.expiry.next_due()
+    }
+
+    /// Visits resident slots from most to least recently used, or the reverse.
+    pub fn for_each(&self, reverse: bool, mut f: impl FnMut(u32)) {
+        self.policy.for_each(reverse, &mut f);
+    }
+
+    /// Empties the store. Slot arrays keep their size.
+    pub fn clear(&mut self) {
+        self.policy.clear();
+        self.expiry.clear();
+        self.resident.fill(false);
+        self.weights.fill(0);
+        self.len = 0;
+        self.total_weight = 0;
+        self.free.clear();
+        self.free.extend((0..self.resident.len() as u32).rev());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(max_entries: u32, max_weight: u64) -> Store {
+        Store::new(
+            PolicyKind::Lru,
+            Limits {
+                max_entries,
+                max_weight,
+            },
+        )
+        .unwrap()
+    }
+
+    fn order(s: &Store) -> Vec<u32> {
+        let mut v = Vec::new();
+        s.for_each(false, |x| v.push(x));
+        v
+    }
+
+    #[test]
+    fn evicts_least_recently_used_first() {
+        let mut s = store(3, 0);
+        let mut ev = Vec::new();
+        let a = s.insert(0, 0, &mut ev).unwrap();
+        let b = s.insert(0, 0, &mut ev).unwrap();
+        let c = s.insert(0, 0, &mut ev).unwrap();
+        s.replay(&[a]);
+        let d = s.insert(0, 0, &mut ev).unwrap();
+        assert_eq!(ev, [b]);
+        assert_eq!(order(&s), [d, a, c]);
+        assert_eq!(s.len(), 3);
+    }
+
+    #[test]
+    fn weight_limit_evicts_until_it_fits() {
+        let mut s = store(0, 10);
+        let mut ev = Vec::new();
+        let a = s.insert(4, 0, &mut ev).unwrap();
+        let b = s.insert(4, 0, &mut ev).unwrap();
+        let c = s.insert(9, 0, &mut ev).unwrap();
+        assert_eq!(ev, [a, b]);
+        assert_eq!(s.total_weight(), 9);
+        assert_eq!(order(&s), [c]);
+        assert_eq!(
+            s.insert(11, 0, &mut ev),
+            Err(StoreError::TooHeavy {
+                weight: 11,
+                max_weight: 10
+            })
+        );
+    }
+
+    #[test]
+    fn reweigh_counts_as_a_hit_and_evicts_others() {
+        let mut s = store(0, 10);
+        let mut ev = Vec::new();
+        let a = s.insert(3, 0, &mut ev).unwrap();
+        let b = s.insert(3, 0, &mut ev).unwrap();
+        let c = s.insert(3, 0, &mut ev).unwrap();
+        s.reweigh(a, 6, &mut ev).unwrap();
+        assert_eq!(ev, [b]);
+        assert_eq!(order(&s), [a, c]);
+        assert_eq!(s.total_weight(), 9);
+    }
+
+    #[test]
+    fn freed_slots_are_reused_and_bad_slots_are_errors() {
+        let mut s = store(0, 0);
+        let mut ev = Vec::new();
+        let a = s.insert(0, 0, &mut ev).unwrap();
+        s.remove(a).unwrap();
+        assert_eq!(s.remove(a), Err(StoreError::NotResident(a)));
+        assert_eq!(s.access(999), Err(StoreError::NotResident(999)));
+        let b = s.insert(0, 0, &mut ev).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn replay_skips_removed_slots() {
+        let mut s = store(0, 0);
+        let mut ev = Vec::new();
+        let a = s.insert(0, 0, &mut ev).unwrap();
+        let b = s.insert(0, 0, &mut ev).unwrap();
+        s.remove(a).unwrap();
+        s.replay(&[a, b, 12345]);
+        assert_eq!(order(&s), [b]);
+    }
+
+    #[test]
+    fn expiry_is_forgotten_on_removal_and_eviction() {
+        let mut s = store(1, 0);
+        let mut ev = Vec::new();
+        let a = s.insert(0, 0, &mut ev).unwrap();
+        s.set_expiry(a, 5.0).unwrap();
+        let b = s.insert(0, 0, &mut ev).unwrap();
+        assert_eq!(ev, [a]);
+        assert_eq!(s.next_due(), None);
+        s.set_expiry(b, 7.0).unwrap();
+        let mut due = Vec::new();
+        s.take_due(7.0, &mut due);
+        assert!(due.is_empty(), "due means strictly before now");
+        s.take_due(7.5, &mut due);
+        assert_eq!(due, [b]);
+        assert!(s.is_resident(b));
+    }
+
+    #[test]
+    fn clear_empties_and_reuses_slots() {
+        let mut s = store(0, 100);
+        let mut ev = Vec::new();
+        for _ in 0..20 {
+            s.insert(2, 0, &mut ev).unwrap();
+        }
+        let cap = s.slot_capacity();
+        s.clear();
+        assert_eq!((s.len(), s.total_weight()), (0, 0));
+        assert!(order(&s).is_empty());
+        for _ in 0..20 {
+            s.insert(2, 0, &mut ev).unwrap();
+        }
+        assert_eq!(s.slot_capacity(), cap);
+    }
+
+    #[test]
+    fn max_of_u32_max_is_refused() {
+        assert_eq!(
+            Store::new(
+                PolicyKind::Lru,
+                Limits {
+                    max_entries: u32::MAX,
+                    max_weight: 0
+                }
+            )
+            .err(),
+            Some(StoreError::MaxTooLarge(u32::MAX))
+        );
+    }
+}

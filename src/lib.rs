@@ -1,0 +1,11 @@
+//! leakguard: keeps Node services from dying of memory leaks.
+//!
+//! Each capability is a plain Rust module that knows nothing of N-API; `binding`
+//! is the only place napi types appear.
+//!
+//! - [`cache`]: the policy core behind `LRUCache` (recency order, expiry index,
+//!   sizes and free slots over integer slots; keys and values stay in JS).
+
+pub mod cache;
+
+mod binding;
