@@ -166,6 +166,7 @@ class LRUCache {
         const log = this.#log
         let p = this.#pos
         log[p] = s
+        this.#stamps[s] = this.#epoch
         if (++p === LOG_LEN) {
           coreDrain(this.#core, p)
           p = 0
@@ -412,16 +413,9 @@ class LRUCache {
         if (this.#onInsert !== undefined && !inFlight) this.#onInsert(value, key, 'add')
       } else {
         const old = this.#vals[s]
-        if (this.#sizes !== null && this.#sizes[s] !== size) {
-          this.#calculatedSize += size - this.#sizes[s]
-          this.#sizes[s] = size
-          coreResize(this.#core, this.#take(), s, size)
-          this.#evicted(this.#out[0])
-        } else {
-          this.#touch(s)
-        }
-        this.#vals[s] = value
         if (old !== value) {
+          // as lru-cache: the replaced value is disposed before any eviction the new
+          // size causes, and only a changed value updates the size
           if (!noDisposeOnSet) {
             if (old instanceof InFlight) {
               if (old !== resolving) old.controller.abort(new Error('replaced'))
@@ -430,6 +424,15 @@ class LRUCache {
               this.#queue(old, key, 'set')
             }
           }
+          if (this.#sizes !== null && this.#sizes[s] !== size) {
+            this.#calculatedSize += size - this.#sizes[s]
+            this.#sizes[s] = size
+            coreResize(this.#core, this.#take(), s, size)
+            this.#evicted(this.#out[0])
+          } else {
+            this.#touch(s)
+          }
+          this.#vals[s] = value
           if (!inFlight) {
             const oldValue = old instanceof InFlight ? old.stale : old
             const kind = oldValue === undefined ? 'add' : oldValue !== value ? 'replace' : 'update'
@@ -439,9 +442,12 @@ class LRUCache {
             }
             if (this.#onInsert !== undefined) this.#onInsert(value, key, kind)
           }
-        } else if (!inFlight) {
-          if (status) status.set = 'update'
-          if (this.#onInsert !== undefined) this.#onInsert(value, key, 'update')
+        } else {
+          this.#touch(s)
+          if (!inFlight) {
+            if (status) status.set = 'update'
+            if (this.#onInsert !== undefined) this.#onInsert(value, key, 'update')
+          }
         }
       }
       if (this.#starts !== null) {
