@@ -178,7 +178,10 @@ class LRUCache {
       if (this.#counting) this.#misses++
       return undefined
     }
-    return this.#get(key, options ?? {})
+    if (options?.status === undefined) return this.#get(key, options ?? {})
+    const value = this.#get(key, options)
+    if (value !== undefined) options.status.value = value // as lru-cache's get(), not fetch()
+    return value
   }
 
   /** Whether `key` is cached and fresh; does not change recency. */
