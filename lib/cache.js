@@ -756,16 +756,25 @@ class LRUCache {
     if (n === 0) return false
     const due = n < OUT_LEN ? this.#out.slice(1, n + 1) : coreTakeOverflow(this.#core)
     let deleted = false
-    for (const s of due) {
-      const key = this.#keys[s]
-      if (this.#map.get(key) !== s || this.#ttls[s] === 0) continue
-      if (now - this.#starts[s] > this.#ttls[s]) {
-        deleted = this.#delete(key, 'expire') || deleted
-      } else {
-        // its age was refreshed since it was registered: register the real expiry
-        coreSetExpiry(this.#core, this.#take(), s, this.#starts[s] + this.#ttls[s])
+    // The core has handed over these slots: all must be handled before a
+    // throwing dispose can interrupt, or they would never be purged.
+    const outer = this.#disposing
+    this.#disposing = true
+    try {
+      for (const s of due) {
+        const key = this.#keys[s]
+        if (this.#map.get(key) !== s || this.#ttls[s] === 0) continue
+        if (now - this.#starts[s] > this.#ttls[s]) {
+          deleted = this.#delete(key, 'expire') || deleted
+        } else {
+          // its age was refreshed since it was registered: register the real expiry
+          coreSetExpiry(this.#core, this.#take(), s, this.#starts[s] + this.#ttls[s])
+        }
       }
+    } finally {
+      this.#disposing = outer
     }
+    this.#flush()
     return deleted
   }
 
