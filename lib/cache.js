@@ -1098,7 +1098,10 @@ class LRUCache {
     const { context, status, forceRefresh, ...options } = memoOptions
     const v = this.#get(key, options)
     const refresh = forceRefresh || v === undefined
-    if (status) status.memo = refresh ? 'miss' : 'hit'
+    if (status) {
+      status.memo = refresh ? 'miss' : 'hit'
+      if (!refresh) status.value = v
+    }
     if (!refresh) return v
     const computed = this.#memoMethod(key, v, { options, context })
     if (status) status.value = computed
