@@ -401,7 +401,7 @@ class LRUCache {
       return
     }
     if (ttl !== 0 && this.#starts === null) this.#enableTtl()
-    if (this.#counting) this.#sets++
+    if (this.#counting && !inFlight) this.#sets++ // a fetch counts once, when its value lands
     let s = this.#map.get(key)
     try {
       if (s === undefined) {
