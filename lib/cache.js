@@ -286,7 +286,7 @@ class LRUCache {
         while (this.#victimPos < this.#victimEnd) {
           const s = out[this.#victimPos++]
           if (this.#stamps[s] === this.#epoch) continue // hit since the sync
-          this.#evictions++
+          if (this.#counting) this.#evictions++
           this.#release(s, 'evict')
           return s
         }
@@ -528,7 +528,7 @@ class LRUCache {
     if (n === 1) {
       // the common case, without copying: nothing below calls into the core
       const s = this.#out[1]
-      this.#evictions++
+      if (this.#counting) this.#evictions++
       this.#release(s, 'evict')
       return s === self
     }
@@ -538,7 +538,7 @@ class LRUCache {
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]
       if (s === self) hitSelf = true
-      this.#evictions++
+      if (this.#counting) this.#evictions++
       this.#release(s, 'evict')
     }
     return hitSelf
@@ -641,7 +641,7 @@ class LRUCache {
       if (s < 0) return undefined
       const v = this.#vals[s]
       coreRemove(this.#core, 0, s)
-      this.#evictions++
+      if (this.#counting) this.#evictions++
       this.#release(s, 'evict')
       this.#flush()
       const value = v instanceof InFlight ? v.stale : v
