@@ -271,21 +271,41 @@ test('dump()/load() round trip keeps entries and their order, also into a fresh 
   assert.deepEqual([...s2], [['y', 'y'], ['x', 'xyz']])
 })
 
-for (const seed of [1, 2, 3]) {
-  test(`eviction order is exact after a long random get/set/delete sequence (seed ${seed})`, () => {
+// Each path through the wrapper: slots chosen in JS (max), by the core (maxSize),
+// with TTL bookkeeping, with onInsert, and with per-call options.
+const VARIANTS = [
+  ['max', (max) => ({ max })],
+  ['maxSize', (max) => ({ maxSize: max, sizeCalculation: () => 1 })],
+  ['max + ttl', (max) => ({ max, ttl: 1e9 })],
+  ['max + onInsert', (max) => ({ max, onInsert: () => {} })],
+  ['max + stats', (max) => ({ max, stats: true })],
+]
+for (const [name, make] of VARIANTS) {
+  for (const seed of [1, 2, 3]) {
+    randomRun(name, make, seed)
+  }
+}
+
+function randomRun(name, make, seed) {
+  test(`eviction order is exact after a long random get/set/delete sequence (${name}, seed ${seed})`, () => {
     const max = [1, 7, 50][seed - 1]
     const evicted = []
-    const c = new LRUCache({ max, dispose: (v, k, r) => r === 'evict' && evicted.push([k, v]) })
+    const c = new LRUCache({ ...make(max), dispose: (v, k, r) => r === 'evict' && evicted.push([k, v]) })
     const ref = new RefLRU(max)
     const rand = rng(seed)
     const keySpace = max * 3
-    for (let i = 0; i < 20000; i++) {
+    for (let i = 0; i < 10000; i++) {
       const k = Math.floor(rand() * keySpace)
       const op = rand()
-      if (op < 0.45) {
+      if (op < 0.4) {
         assert.equal(c.get(k), ref.get(k), `get ${k} at op ${i}`)
-      } else if (op < 0.9) {
+      } else if (op < 0.45) {
+        assert.equal(c.get(k, {}), ref.get(k), `get ${k} with options at op ${i}`)
+      } else if (op < 0.85) {
         c.set(k, i)
+        ref.set(k, i)
+      } else if (op < 0.9) {
+        c.set(k, i, {})
         ref.set(k, i)
       } else if (op < 0.95) {
         assert.equal(c.delete(k), ref.delete(k))

@@ -176,27 +176,38 @@ test('bad sizes from sizeCalculation or size are refused, naming them, and chang
   assert.equal(counted.size, 0)
 })
 
-test('a long random run keeps calculatedSize equal to the sum of entry sizes', () => {
-  const c = new LRUCache({ maxSize: 500, sizeCalculation: (v) => v.length })
-  const p = new Peer({ maxSize: 500, sizeCalculation: (v) => v.length })
+test('a long random run matches a reference size-bounded LRU list', () => {
+  const maxSize = 500
+  const evicted = []
+  const c = new LRUCache({
+    maxSize,
+    sizeCalculation: (v) => v.length,
+    dispose: (v, k, r) => r === 'evict' && evicted.push(k),
+  })
+  let list = [] // [key, value], most recent first
+  const refEvicted = []
+  const total = () => list.reduce((n, [, v]) => n + v.length, 0)
   let seed = 7
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32)
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32
   for (let i = 0; i < 5000; i++) {
     const k = Math.floor(rand() * 80)
     const r = rand()
+    const at = list.findIndex(([key]) => key === k)
     if (r < 0.5) {
       const v = 'x'.repeat(1 + Math.floor(rand() * 40))
       c.set(k, v)
-      p.set(k, v)
+      if (at >= 0) list.splice(at, 1)
+      while (total() + v.length > maxSize) refEvicted.push(list.pop()[0])
+      list.unshift([k, v])
     } else if (r < 0.9) {
-      assert.equal(c.get(k), p.get(k))
+      if (at >= 0) list.unshift(...list.splice(at, 1))
+      assert.equal(c.get(k), at >= 0 ? list[0][1] : undefined)
     } else {
-      assert.equal(c.delete(k), p.delete(k))
+      if (at >= 0) list = list.filter(([key]) => key !== k)
+      assert.equal(c.delete(k), at >= 0)
     }
   }
-  let sum = 0
-  for (const v of c.values()) sum += v.length
-  assert.equal(c.calculatedSize, sum)
-  assert.equal(c.calculatedSize, p.calculatedSize)
-  assert.deepEqual([...c.entries()], [...p.entries()])
+  assert.deepEqual([...c.entries()], list)
+  assert.equal(c.calculatedSize, total())
+  assert.deepEqual(evicted, refEvicted)
 })
