@@ -888,9 +888,10 @@ class LRUCache {
       const value = this.#visible(s)
       if (value === undefined) continue
       const entry = { value }
-      if (this.#starts !== null && this.#ttls[s] !== 0) {
+      if (this.#starts !== null) {
+        // ttl 0 is kept: without it, load() would give the entry the cache's default ttl
         entry.ttl = this.#ttls[s]
-        entry.start = Math.floor(Date.now() - (this.#perf.now() - this.#starts[s]))
+        if (entry.ttl !== 0) entry.start = Math.floor(Date.now() - (this.#perf.now() - this.#starts[s]))
       }
       if (this.#sizes !== null) entry.size = this.#sizes[s]
       out.push([this.#keys[s], entry])
