@@ -183,6 +183,31 @@ test('iteration skips stale entries unless allowStale; dump keeps them', () => {
   }
 })
 
+test('dump()/load() keeps an entry without TTL in a cache with a default ttl', () => {
+  const { cache, clock } = clocked(LRUCache, { max: 10, ttl: 100 })
+  cache.set('forever', 1, { ttl: 0 })
+  cache.set('short', 2)
+  const realNow = Date.now
+  Date.now = () => 1_700_000_000_000 // dump() stamps start on the wall clock
+  const other = clocked(LRUCache, { max: 10, ttl: 100 })
+  try {
+    const dump = cache.dump()
+    assert.deepEqual(dump, [
+      ['forever', { value: 1, ttl: 0 }], // lru-cache also adds a meaningless start
+      ['short', { value: 2, ttl: 100, start: 1_700_000_000_000 }],
+    ])
+    other.cache.load(dump)
+  } finally {
+    Date.now = realNow
+  }
+  assert.equal(other.cache.getRemainingTTL('forever'), Infinity)
+  assert.equal(other.cache.getRemainingTTL('short'), 100)
+  other.clock.t += 1000
+  clock.t += 1000
+  assert.deepEqual([...other.cache.entries()], [['forever', 1]])
+  assert.deepEqual([...cache.entries()], [['forever', 1]])
+})
+
 test('status objects report get/has/set outcomes and TTL fields as lru-cache does', () => {
   same((Ctor) => {
     const { cache, clock } = clocked(Ctor, { max: 10, ttl: 100 })
