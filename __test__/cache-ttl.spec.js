@@ -208,6 +208,18 @@ test('dump()/load() keeps an entry without TTL in a cache with a default ttl', (
   assert.deepEqual([...cache.entries()], [['forever', 1]])
 })
 
+test('info() reports the remaining ttl, also of a stale entry', () => {
+  same((Ctor) => {
+    const { cache, clock } = clocked(Ctor, { max: 10, ttl: 100 })
+    cache.set('a', 1).set('n', 2, { ttl: 0 })
+    clock.t += 30
+    const fresh = cache.info('a')
+    clock.t += 100
+    const stale = cache.info('a')
+    return [fresh.value, fresh.ttl, typeof fresh.start, stale.ttl, cache.info('n').ttl, cache.info('zz')]
+  }, [1, 70, 'number', -30, undefined, undefined])
+})
+
 test('status objects report get/has/set outcomes and TTL fields as lru-cache does', () => {
   same((Ctor) => {
     const { cache, clock } = clocked(Ctor, { max: 10, ttl: 100 })
