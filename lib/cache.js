@@ -166,7 +166,7 @@ class LRUCache {
         const log = this.#log
         let p = this.#pos
         log[p] = s
-        this.#stamps[s] = this.#epoch
+        this.#stamps[s] = this.#epoch // so an insert does not take it as a victim
         if (++p === LOG_LEN) {
           coreDrain(this.#core, p)
           p = 0
@@ -178,7 +178,10 @@ class LRUCache {
       if (this.#counting) this.#misses++
       return undefined
     }
-    return this.#get(key, options ?? {})
+    if (options?.status === undefined) return this.#get(key, options ?? {})
+    const value = this.#get(key, options)
+    if (value !== undefined) options.status.value = value // as lru-cache's get(), not fetch()
+    return value
   }
 
   /** Whether `key` is cached and fresh; does not change recency. */
@@ -283,7 +286,7 @@ class LRUCache {
         while (this.#victimPos < this.#victimEnd) {
           const s = out[this.#victimPos++]
           if (this.#stamps[s] === this.#epoch) continue // hit since the sync
-          this.#evictions++
+          if (this.#counting) this.#evictions++
           this.#release(s, 'evict')
           return s
         }
@@ -398,7 +401,7 @@ class LRUCache {
       return
     }
     if (ttl !== 0 && this.#starts === null) this.#enableTtl()
-    if (this.#counting) this.#sets++
+    if (this.#counting && !inFlight) this.#sets++ // a fetch counts once, when its value lands
     let s = this.#map.get(key)
     try {
       if (s === undefined) {
@@ -530,7 +533,7 @@ class LRUCache {
     if (n === 1) {
       // the common case, without copying: nothing below calls into the core
       const s = this.#out[1]
-      this.#evictions++
+      if (this.#counting) this.#evictions++
       this.#release(s, 'evict')
       return s === self
     }
@@ -540,7 +543,7 @@ class LRUCache {
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]
       if (s === self) hitSelf = true
-      this.#evictions++
+      if (this.#counting) this.#evictions++
       this.#release(s, 'evict')
     }
     return hitSelf
@@ -643,7 +646,7 @@ class LRUCache {
       if (s < 0) return undefined
       const v = this.#vals[s]
       coreRemove(this.#core, 0, s)
-      this.#evictions++
+      if (this.#counting) this.#evictions++
       this.#release(s, 'evict')
       this.#flush()
       const value = v instanceof InFlight ? v.stale : v
@@ -758,16 +761,25 @@ class LRUCache {
     if (n === 0) return false
     const due = n < OUT_LEN ? this.#out.slice(1, n + 1) : coreTakeOverflow(this.#core)
     let deleted = false
-    for (const s of due) {
-      const key = this.#keys[s]
-      if (this.#map.get(key) !== s || this.#ttls[s] === 0) continue
-      if (now - this.#starts[s] > this.#ttls[s]) {
-        deleted = this.#delete(key, 'expire') || deleted
-      } else {
-        // its age was refreshed since it was registered: register the real expiry
-        coreSetExpiry(this.#core, this.#take(), s, this.#starts[s] + this.#ttls[s])
+    // The core has handed over these slots: all must be handled before a
+    // throwing dispose can interrupt, or they would never be purged.
+    const outer = this.#disposing
+    this.#disposing = true
+    try {
+      for (const s of due) {
+        const key = this.#keys[s]
+        if (this.#map.get(key) !== s || this.#ttls[s] === 0) continue
+        if (now - this.#starts[s] > this.#ttls[s]) {
+          deleted = this.#delete(key, 'expire') || deleted
+        } else {
+          // its age was refreshed since it was registered: register the real expiry
+          coreSetExpiry(this.#core, this.#take(), s, this.#starts[s] + this.#ttls[s])
+        }
       }
+    } finally {
+      this.#disposing = outer
     }
+    this.#flush()
     return deleted
   }
 
@@ -881,9 +893,10 @@ class LRUCache {
       const value = this.#visible(s)
       if (value === undefined) continue
       const entry = { value }
-      if (this.#starts !== null && this.#ttls[s] !== 0) {
+      if (this.#starts !== null) {
+        // ttl 0 is kept: without it, load() would give the entry the cache's default ttl
         entry.ttl = this.#ttls[s]
-        entry.start = Math.floor(Date.now() - (this.#perf.now() - this.#starts[s]))
+        if (entry.ttl !== 0) entry.start = Math.floor(Date.now() - (this.#perf.now() - this.#starts[s]))
       }
       if (this.#sizes !== null) entry.size = this.#sizes[s]
       out.push([this.#keys[s], entry])
@@ -1091,7 +1104,10 @@ class LRUCache {
     const { context, status, forceRefresh, ...options } = memoOptions
     const v = this.#get(key, options)
     const refresh = forceRefresh || v === undefined
-    if (status) status.memo = refresh ? 'miss' : 'hit'
+    if (status) {
+      status.memo = refresh ? 'miss' : 'hit'
+      if (!refresh) status.value = v
+    }
     if (!refresh) return v
     const computed = this.#memoMethod(key, v, { options, context })
     if (status) status.value = computed
