@@ -20,6 +20,9 @@ mod lru;
 mod policy;
 mod store;
 
+#[cfg(test)]
+mod model_tests;
+
 pub use expiry::ExpiryIndex;
 pub use list::{Links, List, NIL};
 pub use policy::{Policy, PolicyKind};
