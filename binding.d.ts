@@ -13,6 +13,9 @@ export declare function coreCreate(options: CoreOptions): number
 /** Frees a core. Its buffers live on while JS still holds their views. */
 export declare function coreFree(id: number): boolean
 
+/** How many cores are alive on this thread (for leak tests). */
+export declare function coreLiveCount(): number
+
 /**
  * The core's access log, as a `Uint32Array` over the core's own memory. Writes
  * a canary and reads it back, so a runtime that copies external buffers

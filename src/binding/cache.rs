@@ -277,6 +277,12 @@ pub fn core_free(id: f64) -> bool {
     })
 }
 
+/// How many cores are alive on this thread (for leak tests).
+#[napi(catch_unwind)]
+pub fn core_live_count() -> u32 {
+    TABLE.with(|t| t.borrow().cores.iter().filter(|c| c.is_some()).count() as u32)
+}
+
 /// The core's access log, as a `Uint32Array` over the core's own memory. Writes
 /// a canary and reads it back, so a runtime that copies external buffers
 /// instead of sharing them fails here, loudly, and not later, silently.
