@@ -1,2 +1,270 @@
 // Types of the public API. The addon's own typings are generated into
 // binding.d.ts from the Rust doc comments; this file covers the JS layer.
+
+// ---------------------------------------------------------------- LRUCache
+
+/** Why an entry left the cache, as passed to `dispose` and `disposeAfter`. */
+export type DisposeReason = 'evict' | 'set' | 'delete' | 'expire' | 'fetch'
+
+/** How a value entered the cache, as passed to `onInsert`. */
+export type InsertReason = 'add' | 'update' | 'replace'
+
+/** A clock: `now()` in milliseconds. Defaults to `performance`. */
+export interface Perf {
+  now(): number
+}
+
+/** Filled in by an operation when passed as `status`, to see what it did. */
+export interface Status<V> {
+  set?: 'add' | 'update' | 'replace' | 'miss' | 'deleted'
+  get?: 'hit' | 'miss' | 'stale' | 'fetching' | 'stale-fetching'
+  has?: 'hit' | 'stale' | 'miss'
+  peek?: 'hit' | 'miss' | 'stale'
+  fetch?: 'get' | 'inflight' | 'miss' | 'hit' | 'stale' | 'refresh'
+  memo?: 'hit' | 'miss'
+  value?: V
+  oldValue?: V
+  ttl?: number
+  start?: number
+  now?: number
+  remainingTTL?: number
+  entrySize?: number
+  totalCalculatedSize?: number
+  maxEntrySizeExceeded?: true
+  returnedStale?: true
+  fetchDispatched?: true
+  fetchUpdated?: true
+  fetchResolved?: true
+  fetchRejected?: true
+  fetchAborted?: true
+  fetchAbortIgnored?: true
+  fetchError?: unknown
+}
+
+/** What `fetchMethod` receives besides the key and the stale value. */
+export interface FetcherOptions<K, V, FC = unknown> {
+  /** Aborts when the entry is evicted, deleted or replaced while fetching. */
+  signal: AbortSignal
+  options: FetchOptions<K, V, FC>
+  /** The `context` given to `fetch()`. */
+  context: FC
+}
+
+export type Fetcher<K, V, FC = unknown> = (
+  key: K,
+  staleValue: V | undefined,
+  options: FetcherOptions<K, V, FC>
+) => Promise<V | undefined | void> | V | undefined | void
+
+export type Memoizer<K, V, FC = unknown> = (
+  key: K,
+  staleValue: V | undefined,
+  options: { options: MemoOptions<K, V, FC>; context: FC }
+) => V
+
+export interface GetOptions<V> {
+  allowStale?: boolean
+  updateAgeOnGet?: boolean
+  noDeleteOnStaleGet?: boolean
+  status?: Status<V>
+}
+
+export interface SetOptions<K, V> {
+  /** Time to live for this entry in ms (0: none); overrides the cache's `ttl`. */
+  ttl?: number
+  /** When the TTL starts, as a past `perf.now()` value. */
+  start?: number
+  noDisposeOnSet?: boolean
+  /** This entry's size (positive integer), instead of calling `sizeCalculation`. */
+  size?: number
+  sizeCalculation?: (value: V, key: K) => number
+  noUpdateTTL?: boolean
+  status?: Status<V>
+}
+
+export interface HasOptions<V> {
+  updateAgeOnHas?: boolean
+  status?: Status<V>
+}
+
+export interface PeekOptions<V> {
+  allowStale?: boolean
+  status?: Status<V>
+}
+
+export interface FetchOptions<K, V, FC = unknown> extends GetOptions<V>, SetOptions<K, V> {
+  noDeleteOnFetchRejection?: boolean
+  allowStaleOnFetchRejection?: boolean
+  allowStaleOnFetchAbort?: boolean
+  ignoreFetchAbort?: boolean
+  /** Fetch even if a fresh value is cached. */
+  forceRefresh?: boolean
+  /** Passed to `fetchMethod` as `options.context`. */
+  context?: FC
+  /** Aborting it aborts the fetch. */
+  signal?: AbortSignal
+}
+
+export interface MemoOptions<K, V, FC = unknown> extends GetOptions<V>, SetOptions<K, V> {
+  forceRefresh?: boolean
+  context?: FC
+}
+
+/** An entry as `info()`, `dump()` and `load()` see it. */
+export interface Entry<V> {
+  value: V
+  /** dump(): the TTL in ms; info(): the ms remaining (negative when stale). */
+  ttl?: number
+  /** A `Date.now()` timestamp. */
+  start?: number
+  size?: number
+}
+
+/** Counters since the cache was created (with `stats: true` or a `name`). */
+export interface CacheStats {
+  hits: number
+  misses: number
+  sets: number
+  evictions: number
+  expirations: number
+  deletes: number
+  /** hits / (hits + misses), 0 before any lookup. */
+  hitRatio: number
+  size: number
+  calculatedSize: number
+}
+
+/**
+ * lru-cache's options, same names and semantics, plus `policy`, `name` and
+ * `stats`. At least one of `max`, `maxSize`, or `ttl` with `ttlAutopurge` is
+ * required: an unbounded cache is refused.
+ */
+export interface LRUCacheOptions<K, V, FC = unknown> {
+  /** Most entries held at once (integer, 0 to 2^31 - 1; 0 or absent: no count bound). */
+  max?: number
+  /** Most total size held at once, as measured by `sizeCalculation` or `size` (0: none). */
+  maxSize?: number
+  /** Largest single entry size stored; larger ones are not stored. Defaults to `maxSize`. */
+  maxEntrySize?: number
+  /** The size of an entry: a positive integer. Needs `maxSize` or `maxEntrySize`. */
+  sizeCalculation?: (value: V, key: K) => number
+  /** Default time to live in ms (0: entries do not expire). Stale entries are not returned. */
+  ttl?: number
+  /** The clock is read at most once per this many ms (default 1; 0: every check). */
+  ttlResolution?: number
+  /** Delete entries as they expire, with one timer per cache (not per entry). */
+  ttlAutopurge?: boolean
+  /** get() restarts the entry's TTL. */
+  updateAgeOnGet?: boolean
+  /** has() restarts the entry's TTL. */
+  updateAgeOnHas?: boolean
+  /** Return a stale value once (then delete it) rather than undefined. */
+  allowStale?: boolean
+  /** Keep stale entries on get() (return undefined, or the value with allowStale). */
+  noDeleteOnStaleGet?: boolean
+  /** Overwriting an entry keeps its TTL. */
+  noUpdateTTL?: boolean
+  /**
+   * Called as `dispose(value, key, reason)` when an entry leaves the cache or its
+   * value is replaced. Runs once the cache is consistent again, before the call
+   * that caused it returns; an error thrown is rethrown after all disposes ran.
+   */
+  dispose?: (value: V, key: K, reason: DisposeReason) => void
+  /** Like dispose, called after every dispose of the same operation. */
+  disposeAfter?: (value: V, key: K, reason: DisposeReason) => void
+  /** Do not dispose the old value when set() replaces it. */
+  noDisposeOnSet?: boolean
+  /** Called as `onInsert(value, key, reason)` when set() stores a value. */
+  onInsert?: (value: V, key: K, reason: InsertReason) => void
+  /** Loads missing or stale values for fetch(). */
+  fetchMethod?: Fetcher<K, V, FC>
+  /** Computes missing values for memo(). */
+  memoMethod?: Memoizer<K, V, FC>
+  noDeleteOnFetchRejection?: boolean
+  allowStaleOnFetchRejection?: boolean
+  allowStaleOnFetchAbort?: boolean
+  ignoreFetchAbort?: boolean
+  /** The clock for TTLs (default `performance`); useful to control time in tests. */
+  perf?: Perf
+  /**
+   * Replacement policy: 'lru' (default, exact least-recently-used, lru-cache's
+   * semantics) or 'tinylfu' (adaptive W-TinyLFU admission: higher hit ratios).
+   */
+  policy?: 'lru' | 'tinylfu'
+  /** Names the cache for metrics (see registerMetrics); turns on `stats()`. */
+  name?: string
+  /** Count hits, misses and the rest for `stats()` (on when `name` is set). */
+  stats?: boolean
+}
+
+/**
+ * A bounded cache with Map's interface and lru-cache's options. Iteration is
+ * most recently used first; the `r*` variants go least recently used first.
+ */
+export declare class LRUCache<K extends {} = any, V extends {} = any, FC = unknown> implements Iterable<[K, V]> {
+  constructor(options: LRUCacheOptions<K, V, FC>)
+  readonly max: number
+  readonly maxSize: number
+  /** Entries held, stale ones included. */
+  readonly size: number
+  /** Total size of the entries held (with maxSize / maxEntrySize). */
+  readonly calculatedSize: number
+  readonly name: string | undefined
+  readonly policy: 'lru' | 'tinylfu'
+  readonly perf: Perf
+  readonly dispose: LRUCacheOptions<K, V, FC>['dispose']
+  readonly disposeAfter: LRUCacheOptions<K, V, FC>['disposeAfter']
+  readonly onInsert: LRUCacheOptions<K, V, FC>['onInsert']
+  readonly fetchMethod: Fetcher<K, V, FC> | undefined
+  readonly memoMethod: Memoizer<K, V, FC> | undefined
+  ttl: number
+  ttlResolution: number
+  ttlAutopurge: boolean
+  updateAgeOnGet: boolean
+  updateAgeOnHas: boolean
+  allowStale: boolean
+  noDisposeOnSet: boolean
+  noUpdateTTL: boolean
+  maxEntrySize: number
+  sizeCalculation: ((value: V, key: K) => number) | undefined
+  noDeleteOnFetchRejection: boolean
+  noDeleteOnStaleGet: boolean
+  allowStaleOnFetchRejection: boolean
+  allowStaleOnFetchAbort: boolean
+  ignoreFetchAbort: boolean
+
+  get(key: K, options?: GetOptions<V>): V | undefined
+  /** Stores `value` as the most recently used entry; `undefined` deletes. */
+  set(key: K, value: V | undefined, options?: SetOptions<K, V>): this
+  has(key: K, options?: HasOptions<V>): boolean
+  peek(key: K, options?: PeekOptions<V>): V | undefined
+  delete(key: K): boolean
+  clear(): void
+  /** Removes and returns the least recently used value. */
+  pop(): V | undefined
+  /** ms left before `key` expires: 0 if absent, Infinity without a TTL. */
+  getRemainingTTL(key: K): number
+  /** Deletes stale entries; true if any was deleted. */
+  purgeStale(): boolean
+  info(key: K): Entry<V> | undefined
+  dump(): Array<[K, Entry<V>]>
+  load(entries: Array<[K, Entry<V>]>): void
+  stats(): CacheStats
+  fetch(key: K, options?: FetchOptions<K, V, FC>): Promise<V | undefined>
+  forceFetch(key: K, options?: FetchOptions<K, V, FC>): Promise<V>
+  memo(key: K, options?: MemoOptions<K, V, FC>): V
+  find(fn: (value: V, key: K, cache: this) => boolean | undefined | void, options?: GetOptions<V>): V | undefined
+  forEach<T = this>(fn: (this: T, value: V, key: K, cache: this) => void, thisArg?: T): void
+  rforEach<T = this>(fn: (this: T, value: V, key: K, cache: this) => void, thisArg?: T): void
+  entries(): Generator<[K, V], void, void>
+  rentries(): Generator<[K, V], void, void>
+  keys(): Generator<K, void, void>
+  rkeys(): Generator<K, void, void>
+  values(): Generator<V, void, void>
+  rvalues(): Generator<V, void, void>
+  [Symbol.iterator](): Generator<[K, V], void, void>
+  readonly [Symbol.toStringTag]: string
+}
+
+/** Live caches created with a `name` option. */
+export declare function namedCaches(): LRUCache[]

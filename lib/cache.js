@@ -178,6 +178,20 @@ class LRUCache {
       if (this.#counting) this.#misses++
       return undefined
     }
+    if (options === undefined && this.#fetchMethod === undefined) {
+      // TTL caches: fresh hits stay on a short path too
+      const s = this.#map.get(key)
+      if (s !== undefined && (this.#ttls[s] === 0 || this.#now() - this.#starts[s] <= this.#ttls[s])) {
+        this.#touch(s)
+        if (this.#counting) this.#hits++
+        if (this.updateAgeOnGet) this.#refreshAge(s)
+        return this.#vals[s]
+      }
+      if (s === undefined) {
+        if (this.#counting) this.#misses++
+        return undefined
+      }
+    }
     if (options?.status === undefined) return this.#get(key, options ?? {})
     const value = this.#get(key, options)
     if (value !== undefined) options.status.value = value // as lru-cache's get(), not fetch()
@@ -703,8 +717,22 @@ class LRUCache {
   #setTtl(s, ttl, start) {
     this.#starts[s] = start
     this.#ttls[s] = ttl
-    coreSetExpiry(this.#core, this.#take(), s, ttl ? start + ttl : Infinity)
-    if (ttl && this.ttlAutopurge) this.#armPurge(start + ttl)
+    const at = ttl ? start + ttl : Infinity
+    if (this.#chooses) {
+      // For LRU without weights, re-inserting a resident slot is a hit plus a new
+      // expiry: log it like an insert, with no native call.
+      let p = this.#pos
+      this.#log[p] = s | INSERT_FLAG
+      this.#logAt[p] = at
+      if (++p === LOG_LEN) {
+        coreDrain(this.#core, p)
+        p = 0
+      }
+      this.#pos = p
+    } else {
+      coreSetExpiry(this.#core, this.#take(), s, at)
+    }
+    if (ttl && this.ttlAutopurge) this.#armPurge(at)
   }
 
   /** Restarts an entry's TTL from now. The core's expiry index keeps the earlier
