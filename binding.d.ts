@@ -20,7 +20,7 @@ export declare class CacheCore {
    */
   setExpiry(pending: number, slot: number, at: number): void
   /**
-   * Entries registered to expire at or before `now`, earliest first, into
+   * Entries registered to expire strictly before `now`, earliest first, into
    * `out`; returns the count. Their registrations are dropped.
    */
   takeDue(pending: number, now: number): number
@@ -38,6 +38,47 @@ export declare class CacheCore {
   get totalSize(): number
 }
 
+/** One class's change between two snapshots. */
+export interface ClassDiff {
+  name: string
+  baseCount: number
+  targetCount: number
+  /** Objects only in the target. */
+  newCount: number
+  /** Objects only in the base. */
+  deletedCount: number
+  countDelta: number
+  /** Self size of the new objects, in bytes. */
+  allocatedSize: number
+  /** Self size of the deleted objects, in bytes. */
+  freedSize: number
+  sizeDelta: number
+  /** The class's retained size in the target, in bytes. */
+  retainedSize: number
+  /** Shortest retainer paths from the root to sampled new objects. */
+  retainerPaths: Array<Array<PathStep>>
+}
+
+/** One class (DevTools' constructor grouping) in one snapshot. */
+export interface ClassSummary {
+  name: string
+  count: number
+  /** Bytes held by the objects themselves. */
+  selfSize: number
+  /** Bytes freed if every object of the class went away (nested same-class objects counted once). */
+  retainedSize: number
+}
+
+/**
+ * Compares two heap snapshot files (`.heapsnapshot`, plain or gzip) off the JS
+ * thread: per class, objects new in `target` and gone since `base`, matched by
+ * V8 node id, with retainer paths for the top growing classes.
+ */
+export declare function compareSnapshots(base: string, target: string, options?: HeapOptions | undefined | null): Promise<SnapshotDiff>
+
+/** `compareSnapshots`, blocking the calling thread. */
+export declare function compareSnapshotsSync(base: string, target: string, options?: HeapOptions | undefined | null): SnapshotDiff
+
 /**
  * Construction options for the cache core (validated again by the JS wrapper,
  * which owns the user-facing messages).
@@ -49,4 +90,67 @@ export interface CoreOptions {
   maxSize: number
   /** Replacement policy name: `"lru"`. */
   policy: string
+}
+
+/** Analysis options (validated by the JS wrapper, which owns the messages). */
+export interface HeapOptions {
+  /** Classes listed in the report. Default 20. */
+  top?: number
+  /** How many of the top growing classes get retainer paths (diff only). Default 5. */
+  paths?: number
+  /** Retainer paths per traced class, to new objects spread over it (diff only). Default 3. */
+  samples?: number
+}
+
+/**
+ * Summarises one heap snapshot file off the JS thread: per class, count,
+ * self size and retained size (from the dominator tree).
+ */
+export declare function inspectSnapshot(path: string, options?: HeapOptions | undefined | null): Promise<SnapshotInspection>
+
+/** `inspectSnapshot`, blocking the calling thread. */
+export declare function inspectSnapshotSync(path: string, options?: HeapOptions | undefined | null): SnapshotInspection
+
+/** One hop of a retainer path: the edge followed (absent for the root) and the node reached. */
+export interface PathStep {
+  /** `property`, `element`, `context`, `internal`, `hidden`, `shortcut`. */
+  edgeType?: string
+  /** Property or variable name, `[i]` for elements. */
+  edgeName?: string
+  className: string
+  /** The node's own name (a string's text, a function's name), cut at 120 characters. */
+  name: string
+  nodeType: string
+  /** V8's node id, as shown by DevTools (`@id`). */
+  id: number
+  selfSize: number
+}
+
+/** `compareSnapshots`'s result. */
+export interface SnapshotDiff {
+  base: SnapshotSummary
+  target: SnapshotSummary
+  /** Classes with any new or deleted object; `classes` lists the `top` by size delta. */
+  changedClasses: number
+  newCount: number
+  deletedCount: number
+  sizeDelta: number
+  classes: Array<ClassDiff>
+}
+
+/** `inspectSnapshot`'s result. */
+export interface SnapshotInspection {
+  snapshot: SnapshotSummary
+  /** Classes in the snapshot; `classes` lists the `top` by retained size. */
+  classCount: number
+  classes: Array<ClassSummary>
+}
+
+/** Size and shape of one snapshot file. */
+export interface SnapshotSummary {
+  path: string
+  nodeCount: number
+  edgeCount: number
+  /** Sum of all self sizes, in bytes. */
+  totalSize: number
 }

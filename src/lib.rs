@@ -5,7 +5,9 @@
 //!
 //! - [`cache`]: the policy core behind `LRUCache` (recency order, expiry index,
 //!   sizes and free slots over integer slots; keys and values stay in JS).
+//! - [`heap`]: reads V8 heap snapshots and compares them (`leakguard diff`).
 
 pub mod cache;
+pub mod heap;
 
 mod binding;
