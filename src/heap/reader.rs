@@ -43,6 +43,8 @@ struct Layout {
     n_id: usize,
     n_size: usize,
     n_edges: usize,
+    /// V8 10+: 0 unknown, 1 attached, 2 detached (embedder objects such as DOM nodes).
+    n_detached: Option<usize>,
     edge_fields: usize,
     e_type: usize,
     e_name: usize,
@@ -101,6 +103,7 @@ pub fn read_from<R: Read>(src: R, name: &str, size_bound: u64) -> Result<Graph, 
         strings: Strings::default(),
     };
     let (mut have_nodes, mut have_edges, mut have_strings) = (false, false, false);
+    let mut detached = Vec::new();
     if !sc.at_close(b'}')? {
         loop {
             sc.section = "top level";
@@ -120,7 +123,7 @@ pub fn read_from<R: Read>(src: R, name: &str, size_bound: u64) -> Result<Graph, 
                     let Some(h) = &header else {
                         return Err(sc.err("\"nodes\" comes before \"snapshot\" and its meta"));
                     };
-                    read_nodes(&mut sc, h, &mut g)?;
+                    read_nodes(&mut sc, h, &mut g, &mut detached)?;
                     have_nodes = true;
                 }
                 "edges" => {
@@ -160,6 +163,7 @@ pub fn read_from<R: Read>(src: R, name: &str, size_bound: u64) -> Result<Graph, 
     }
     let root = header.map(|h| h.root).unwrap_or(0);
     validate(&mut sc, &mut g, root)?;
+    name_detached(&mut g, &detached);
     Ok(g)
 }
 
@@ -203,6 +207,7 @@ fn parse_header<R: Read>(sc: &mut Scanner<R>, size_bound: u64) -> Res<Header> {
         n_id: pos(&node_fields, "node_fields", "id")?,
         n_size: pos(&node_fields, "node_fields", "self_size")?,
         n_edges: pos(&node_fields, "node_fields", "edge_count")?,
+        n_detached: node_fields.iter().position(|f| f == "detachedness"),
         edge_fields: edge_fields.len(),
         e_type: pos(&edge_fields, "edge_fields", "type")?,
         e_name: pos(&edge_fields, "edge_fields", "name_or_index")?,
@@ -257,7 +262,12 @@ fn type_ids(h: &Header) -> TypeIds {
     }
 }
 
-fn read_nodes<R: Read>(sc: &mut Scanner<R>, h: &Header, g: &mut Graph) -> Res<()> {
+fn read_nodes<R: Read>(
+    sc: &mut Scanner<R>,
+    h: &Header,
+    g: &mut Graph,
+    detached: &mut Vec<u32>,
+) -> Res<()> {
     let l = &h.layout;
     let n = h.node_hint;
     g.node_type.reserve_exact(n);
@@ -291,6 +301,8 @@ fn read_nodes<R: Read>(sc: &mut Scanner<R>, h: &Header, g: &mut Graph) -> Res<()
             if total_edges > u32::MAX as u64 - 1 {
                 return Err(format!("edge counts add up past 2^32 at node {node}"));
             }
+        } else if Some(field) == l.n_detached && v == 2 {
+            detached.push(node as u32);
         }
         field += 1;
         if field == l.node_fields {
@@ -405,4 +417,19 @@ fn validate<R: Read>(sc: &mut Scanner<R>, g: &mut Graph, root: u64) -> Res<()> {
     }
     g.root = root as u32;
     Ok(())
+}
+
+/// Names detached nodes "Detached <name>", as DevTools and memlab show them.
+fn name_detached(g: &mut Graph, detached: &[u32]) {
+    let mut renamed = std::collections::HashMap::new();
+    for &v in detached {
+        let old = g.node_name[v as usize];
+        let new = *renamed.entry(old).or_insert_with(|| {
+            let name = format!("Detached {}", g.strings.get(old));
+            g.strings.data.extend_from_slice(name.as_bytes());
+            g.strings.ends.push(g.strings.data.len());
+            (g.strings.ends.len() - 1) as u32
+        });
+        g.node_name[v as usize] = new;
+    }
 }

@@ -34,6 +34,8 @@ fn snapshot(nodes: &[N], order: &[&str]) -> String {
                 "id" => *id as u64,
                 "self_size" => *size,
                 "edge_count" => edges.len() as u64,
+                // Ids from 1000 up mark detached nodes in these tests.
+                "detachedness" if *id >= 1000 => 2,
                 _ => 0,
             });
         }
