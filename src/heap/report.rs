@@ -17,7 +17,7 @@ const NAME_LIMIT: usize = 120;
 pub struct Options {
     /// Classes listed in the report.
     pub top: usize,
-    /// How many of the top growing classes get retainer paths (diff only).
+    /// How many of the listed classes that gained objects get retainer paths (diff only).
     pub paths: usize,
     /// Retainer paths per class, to new objects spread over the class (diff only).
     pub samples: usize,
@@ -189,15 +189,18 @@ pub fn diff_graphs(
     });
     order.truncate(opts.top);
 
+    let mut traced = 0;
     let groups = order
         .iter()
-        .enumerate()
-        .map(|(rank, &i)| {
+        .map(|&i| {
             let g = &cmp.groups[i];
             let c = g.class as usize;
             let new = &cmp.new_nodes[g.new_range.clone()];
             let (size_delta, count_delta) = key(&i);
-            let paths = if rank < opts.paths && count_delta > 0 {
+            // Trace the first `paths` listed classes that gained objects.
+            let trace = traced < opts.paths && count_delta > 0;
+            traced += trace as usize;
+            let paths = if trace {
                 sample(new, opts.samples)
                     .filter_map(|v| retainers.path(target, v))
                     .map(|hops| steps(target, &hops))
