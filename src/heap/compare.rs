@@ -42,17 +42,19 @@ pub struct Comparison {
     pub new_nodes: Vec<u32>,
 }
 
-/// Counted nodes sorted by (class, id), packed as `class << 32 | id` with their ordinal.
-fn keyed(g: &Graph, classes: &[u32]) -> Vec<(u64, u32)> {
-    let mut keys: Vec<(u64, u32)> = (0..g.node_count() as u32)
+/// Counted nodes' ordinals sorted by (class, id); 4 bytes a node, the keys
+/// are looked up again rather than stored.
+fn keyed(g: &Graph, classes: &[u32]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..g.node_count() as u32)
         .filter(|&v| g.is_counted(v))
-        .map(|v| {
-            let k = (classes[v as usize] as u64) << 32 | g.node_id[v as usize] as u64;
-            (k, v)
-        })
         .collect();
-    keys.sort_unstable();
-    keys
+    order.sort_unstable_by_key(|&v| key(g, classes, v));
+    order
+}
+
+#[inline]
+fn key(g: &Graph, classes: &[u32], v: u32) -> u64 {
+    (classes[v as usize] as u64) << 32 | g.node_id[v as usize] as u64
 }
 
 /// The index of `class`'s group, opening it if the walk just reached it.
@@ -85,18 +87,20 @@ pub fn compare(
     let (mut i, mut j) = (0, 0);
     // Within a class, keys ascend in both lists, and classes ascend too, so
     // each class's entries (and its new nodes) come out contiguous.
+    let ka = |i: usize| key(base, base_classes, a[i]);
+    let kb = |j: usize| key(target, target_classes, b[j]);
     while i < a.len() || j < b.len() {
-        let take_base = j == b.len() || (i < a.len() && a[i].0 < b[j].0);
-        let take_target = i == a.len() || (j < b.len() && b[j].0 < a[i].0);
+        let take_base = j == b.len() || (i < a.len() && ka(i) < kb(j));
+        let take_target = i == a.len() || (j < b.len() && kb(j) < ka(i));
         if take_base {
-            let (k, v) = a[i];
+            let (k, v) = (ka(i), a[i]);
             let gi = group_for(&mut groups, (k >> 32) as u32, new_nodes.len());
             let g = &mut groups[gi];
             g.deleted_count += 1;
             g.freed_size += base.self_size[v as usize];
             i += 1;
         } else if take_target {
-            let (k, v) = b[j];
+            let (k, v) = (kb(j), b[j]);
             let gi = group_for(&mut groups, (k >> 32) as u32, new_nodes.len());
             new_nodes.push(v);
             let g = &mut groups[gi];

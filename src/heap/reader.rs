@@ -15,6 +15,16 @@ use std::path::Path;
 
 /// Reads a snapshot file; gzip is recognised by its magic bytes.
 pub fn read_path(path: &Path) -> Result<Graph, HeapError> {
+    read_path_with(path, true)
+}
+
+/// Reads a snapshot file but keeps only its nodes and strings: edges are
+/// checked and skipped (the base side of a diff never walks them).
+pub fn read_nodes_only(path: &Path) -> Result<Graph, HeapError> {
+    read_path_with(path, false)
+}
+
+fn read_path_with(path: &Path, keep_edges: bool) -> Result<Graph, HeapError> {
     let name = path.display().to_string();
     let io_err = |source| HeapError::Io {
         path: name.clone(),
@@ -29,9 +39,9 @@ pub fn read_path(path: &Path) -> Result<Graph, HeapError> {
     if gz {
         // Compressed snapshots expand about 5-10x; the bound only limits preallocation.
         let dec = flate2::read::MultiGzDecoder::new(file);
-        read_from(dec, &name, len.saturating_mul(16))
+        read_graph(dec, &name, len.saturating_mul(16), keep_edges)
     } else {
-        read_from(file, &name, len)
+        read_graph(file, &name, len, keep_edges)
     }
 }
 
@@ -64,6 +74,15 @@ struct Header {
 /// Reads a snapshot from any byte stream. `size_bound` (bytes, an estimate)
 /// caps how much the header's counts may preallocate.
 pub fn read_from<R: Read>(src: R, name: &str, size_bound: u64) -> Result<Graph, HeapError> {
+    read_graph(src, name, size_bound, true)
+}
+
+fn read_graph<R: Read>(
+    src: R,
+    name: &str,
+    size_bound: u64,
+    keep_edges: bool,
+) -> Result<Graph, HeapError> {
     let mut sc = Scanner::new(src, name);
     sc.skip_ws()?;
     match sc.peek()? {
@@ -131,7 +150,7 @@ pub fn read_from<R: Read>(src: R, name: &str, size_bound: u64) -> Result<Graph, 
                     let (Some(h), true) = (&header, have_nodes) else {
                         return Err(sc.err("\"edges\" comes before \"nodes\""));
                     };
-                    read_edges(&mut sc, h, &mut g)?;
+                    read_edges(&mut sc, h, &mut g, keep_edges)?;
                     have_edges = true;
                 }
                 "strings" => {
@@ -262,6 +281,27 @@ fn type_ids(h: &Header) -> TypeIds {
     }
 }
 
+/// What one position of a node or edge record holds.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Type,
+    Name,
+    Id,
+    Size,
+    EdgeCount,
+    Detached,
+    To,
+    Skip,
+}
+
+fn roles(fields: usize, of: &[(usize, Role)]) -> Vec<Role> {
+    let mut r = vec![Role::Skip; fields];
+    for &(at, role) in of {
+        r[at] = role;
+    }
+    r
+}
+
 fn read_nodes<R: Read>(
     sc: &mut Scanner<R>,
     h: &Header,
@@ -275,101 +315,142 @@ fn read_nodes<R: Read>(
     g.node_id.reserve_exact(n);
     g.self_size.reserve_exact(n);
     g.first_edge.reserve_exact(n + 1);
+    let mut of = vec![
+        (l.n_type, Role::Type),
+        (l.n_name, Role::Name),
+        (l.n_id, Role::Id),
+        (l.n_size, Role::Size),
+        (l.n_edges, Role::EdgeCount),
+    ];
+    if let Some(d) = l.n_detached {
+        of.push((d, Role::Detached));
+    }
+    let roles = roles(l.node_fields, &of);
+    let nf = l.node_fields as u64;
     let type_count = h.node_types.len() as u64;
     let mut field = 0usize;
     let mut total_edges = 0u64;
     let count = sc.read_u64_array(|i, v| {
-        let node = i / l.node_fields as u64;
-        if field == l.n_type {
-            if v >= type_count {
-                return Err(format!(
-                    "node {node} has type {v}, but meta lists {type_count} node types"
-                ));
+        match roles[field] {
+            Role::Type => {
+                if v >= type_count {
+                    return Err(format!(
+                        "node {} has type {v}, but meta lists {type_count} node types",
+                        i / nf
+                    ));
+                }
+                g.node_type.push(v as u8);
             }
-            g.node_type.push(v as u8);
-        } else if field == l.n_name {
-            g.node_name
-                .push(u32::try_from(v).map_err(|_| format!("node {node} names string {v}"))?);
-        } else if field == l.n_id {
-            g.node_id
-                .push(u32::try_from(v).map_err(|_| format!("node {node} has id {v}, above 2^32"))?);
-        } else if field == l.n_size {
-            g.self_size.push(v);
-        } else if field == l.n_edges {
-            g.first_edge.push(total_edges as u32);
-            total_edges += v;
-            if total_edges > u32::MAX as u64 - 1 {
-                return Err(format!("edge counts add up past 2^32 at node {node}"));
+            Role::Name => g
+                .node_name
+                .push(u32::try_from(v).map_err(|_| format!("node {} names string {v}", i / nf))?),
+            Role::Id => g.node_id.push(
+                u32::try_from(v).map_err(|_| format!("node {} has id {v}, above 2^32", i / nf))?,
+            ),
+            Role::Size => g.self_size.push(v),
+            Role::EdgeCount => {
+                g.first_edge.push(total_edges as u32);
+                total_edges += v;
+                if total_edges > u32::MAX as u64 - 1 {
+                    return Err(format!("edge counts add up past 2^32 at node {}", i / nf));
+                }
             }
-        } else if Some(field) == l.n_detached && v == 2 {
-            detached.push(node as u32);
+            Role::Detached if v == 2 => detached.push((i / nf) as u32),
+            _ => {}
         }
         field += 1;
-        if field == l.node_fields {
+        if field == roles.len() {
             field = 0;
         }
         Ok(())
     })?;
-    if count % l.node_fields as u64 != 0 {
+    if count % nf != 0 {
         return Err(sc.err(format!(
-            "the nodes array holds {count} numbers, not a multiple of its {} fields",
-            l.node_fields
+            "the nodes array holds {count} numbers, not a multiple of its {nf} fields"
         )));
     }
-    if count / l.node_fields as u64 >= u32::MAX as u64 {
+    if count / nf >= u32::MAX as u64 {
         return Err(sc.err("more than 2^32 nodes"));
     }
     g.first_edge.push(total_edges as u32);
     Ok(())
 }
 
-fn read_edges<R: Read>(sc: &mut Scanner<R>, h: &Header, g: &mut Graph) -> Res<()> {
+fn read_edges<R: Read>(sc: &mut Scanner<R>, h: &Header, g: &mut Graph, keep: bool) -> Res<()> {
     let l = &h.layout;
     let expected = *g.first_edge.last().unwrap_or(&0) as u64;
-    let n = (expected as usize).min(h.edge_cap);
+    let n = if keep {
+        (expected as usize).min(h.edge_cap)
+    } else {
+        0
+    };
     g.edge_type.reserve_exact(n);
     g.edge_name.reserve_exact(n);
     g.edge_to.reserve_exact(n);
+    let roles = roles(
+        l.edge_fields,
+        &[
+            (l.e_type, Role::Type),
+            (l.e_name, Role::Name),
+            (l.e_to, Role::To),
+        ],
+    );
+    let ef = l.edge_fields as u64;
     let type_count = h.edge_types.len() as u64;
     let nodes = g.node_type.len() as u64;
     let nf = l.node_fields as u64;
     let mut field = 0usize;
+    let mut left = expected;
     let count = sc.read_u64_array(|i, v| {
-        let edge = i / l.edge_fields as u64;
-        if edge >= expected {
-            return Err(format!(
-                "more edges than the nodes' edge counts add up to ({expected})"
-            ));
+        if field == 0 {
+            if left == 0 {
+                return Err(format!(
+                    "more edges than the nodes' edge counts add up to ({expected})"
+                ));
+            }
+            left -= 1;
         }
-        if field == l.e_type {
-            if v >= type_count {
-                return Err(format!(
-                    "edge {edge} has type {v}, but meta lists {type_count} edge types"
-                ));
+        match roles[field] {
+            Role::Type => {
+                if v >= type_count {
+                    return Err(format!(
+                        "edge {} has type {v}, but meta lists {type_count} edge types",
+                        i / ef
+                    ));
+                }
+                if keep {
+                    g.edge_type.push(v as u8);
+                }
             }
-            g.edge_type.push(v as u8);
-        } else if field == l.e_name {
-            g.edge_name
-                .push(u32::try_from(v).map_err(|_| format!("edge {edge} names {v}"))?);
-        } else if field == l.e_to {
-            if v % nf != 0 || v / nf >= nodes {
-                return Err(format!(
-                    "edge {edge} points to {v}, which is not a node ({nodes} nodes of {nf} fields)"
-                ));
+            Role::Name => {
+                let name = u32::try_from(v).map_err(|_| format!("edge {} names {v}", i / ef))?;
+                if keep {
+                    g.edge_name.push(name);
+                }
             }
-            g.edge_to.push((v / nf) as u32);
+            Role::To => {
+                if v % nf != 0 || v / nf >= nodes {
+                    return Err(format!(
+                        "edge {} points to {v}, which is not a node ({nodes} nodes of {nf} fields)",
+                        i / ef
+                    ));
+                }
+                if keep {
+                    g.edge_to.push((v / nf) as u32);
+                }
+            }
+            _ => {}
         }
         field += 1;
-        if field == l.edge_fields {
+        if field == roles.len() {
             field = 0;
         }
         Ok(())
     })?;
-    if count != expected * l.edge_fields as u64 {
+    if count != expected * ef {
         return Err(sc.err(format!(
-            "the edges array holds {count} numbers; the nodes' edge counts call for {} ({expected} edges of {} fields)",
-            expected * l.edge_fields as u64,
-            l.edge_fields
+            "the edges array holds {count} numbers; the nodes' edge counts call for {} ({expected} edges of {ef} fields)",
+            expected * ef
         )));
     }
     Ok(())

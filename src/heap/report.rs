@@ -7,7 +7,7 @@ use super::dominators::{self, class_retained};
 use super::error::HeapError;
 use super::graph::{ClassTable, Graph};
 use super::paths::Retainers;
-use super::reader::read_path;
+use super::reader::{read_nodes_only, read_path};
 use std::path::Path;
 
 /// Node names longer than this are cut in path steps (strings can be megabytes).
@@ -143,15 +143,17 @@ pub fn inspect_graph(g: &Graph, path: &str, opts: &Options) -> InspectReport {
 pub fn diff(base: &str, target: &str, opts: &Options) -> Result<DiffReport, HeapError> {
     let (a, b) = std::thread::scope(|s| {
         let t = s.spawn(|| read_path(Path::new(target)));
-        let a = read_path(Path::new(base));
+        let a = read_nodes_only(Path::new(base));
         let b = t.join().expect("reader thread panicked");
         (a, b)
     });
-    Ok(diff_graphs(&a?, base, &b?, target, opts))
+    Ok(diff_graphs(a?, base, &b?, target, opts))
 }
 
+/// Compares two graphs. The base is consumed: it is dropped as soon as the
+/// objects are matched, before the target's dominator tree needs the memory.
 pub fn diff_graphs(
-    base: &Graph,
+    base: Graph,
     base_path: &str,
     target: &Graph,
     target_path: &str,
@@ -162,16 +164,18 @@ pub fn diff_graphs(
     let target_classes = target.classes(&mut table);
     let n = table.names.len();
     let (base_tally, target_tally) = (
-        tallies(base, &base_classes, n),
+        tallies(&base, &base_classes, n),
         tallies(target, &target_classes, n),
     );
-    let cmp = compare(base, &base_classes, target, &target_classes);
-    let (retained, retainers) = std::thread::scope(|s| {
-        let r = s.spawn(|| Retainers::new(target));
+    let cmp = compare(&base, &base_classes, target, &target_classes);
+    let base_info = info(&base, base_path);
+    drop((base, base_classes));
+    // One after the other: running them side by side would stack their peaks.
+    let retained = {
         let dom = dominators::compute(target);
-        let retained = class_retained(target, &dom, &target_classes, &table);
-        (retained, r.join().expect("retainer thread panicked"))
-    });
+        class_retained(target, &dom, &target_classes, &table)
+    };
+    let retainers = Retainers::new(target);
 
     let mut order: Vec<usize> = (0..cmp.groups.len()).collect();
     let key = |i: &usize| {
@@ -225,7 +229,7 @@ pub fn diff_graphs(
         .collect();
     let sum = |f: fn(&super::compare::GroupDelta) -> u64| cmp.groups.iter().map(f).sum::<u64>();
     DiffReport {
-        base: info(base, base_path),
+        base: base_info,
         target: info(target, target_path),
         changed_classes: cmp.groups.len() as u64,
         new_count: sum(|g| g.new_count),

@@ -114,18 +114,29 @@ impl<R: Read> Scanner<R> {
         }
     }
 
-    /// The next byte, or an "unexpected end" error naming what was expected.
-    pub fn next_byte(&mut self, expected: &str) -> Res<u8> {
+    /// The next byte, or an "unexpected end" error naming what was expected
+    /// (built only on error: this runs once per number).
+    #[inline]
+    pub fn next_byte(&mut self, expected: impl FnOnce() -> String) -> Res<u8> {
+        if self.pos < self.end {
+            let b = self.buf[self.pos];
+            self.pos += 1;
+            return Ok(b);
+        }
         match self.peek()? {
             Some(b) => {
                 self.pos += 1;
                 Ok(b)
             }
-            None => Err(self.err(format!("file ends early, expected {expected}"))),
+            None => Err(self.err(format!("file ends early, expected {}", expected()))),
         }
     }
 
+    #[inline]
     pub fn skip_ws(&mut self) -> Res<()> {
+        if self.pos < self.end && !matches!(self.buf[self.pos], b' ' | b'\n' | b'\r' | b'\t') {
+            return Ok(());
+        }
         while self.fill()? {
             let rest = &self.buf[self.pos..self.end];
             let n = rest
@@ -145,26 +156,27 @@ impl<R: Read> Scanner<R> {
     /// Skips whitespace and consumes `want`.
     pub fn expect(&mut self, want: u8) -> Res<()> {
         self.skip_ws()?;
-        let what = format!("'{}'", want as char);
-        let got = self.next_byte(&what)?;
+        let what = || format!("'{}'", want as char);
+        let got = self.next_byte(what)?;
         if got == want {
             Ok(())
         } else {
             self.pos -= 1;
-            Err(self.err(format!("expected {what}, found {}", show(got))))
+            Err(self.err(format!("expected {}, found {}", what(), show(got))))
         }
     }
 
     /// Skips whitespace, then consumes `,` (returns true) or `close` (false).
+    #[inline]
     pub fn comma_or(&mut self, close: u8) -> Res<bool> {
         self.skip_ws()?;
-        let what = format!("',' or '{}'", close as char);
-        match self.next_byte(&what)? {
+        let what = || format!("',' or '{}'", close as char);
+        match self.next_byte(what)? {
             b',' => Ok(true),
             b if b == close => Ok(false),
             b => {
                 self.pos -= 1;
-                Err(self.err(format!("expected {what}, found {}", show(b))))
+                Err(self.err(format!("expected {}, found {}", what(), show(b))))
             }
         }
     }
@@ -228,6 +240,40 @@ impl<R: Read> Scanner<R> {
         }
         let mut i = 0u64;
         loop {
+            // Fast path: "digits [ws] , [ws]" wholly inside the buffer, which
+            // is nearly every number. Anything else takes the general path.
+            loop {
+                let buf = &self.buf[self.pos..self.end];
+                let mut j = 0;
+                let mut v = 0u64;
+                while j < buf.len() && j < 19 {
+                    let d = buf[j].wrapping_sub(b'0');
+                    if d > 9 {
+                        break;
+                    }
+                    v = v * 10 + d as u64;
+                    j += 1;
+                }
+                if j == 0 || j >= 19 {
+                    break;
+                }
+                let mut k = j;
+                while k < buf.len() && is_ws(buf[k]) {
+                    k += 1;
+                }
+                if k >= buf.len() || buf[k] != b',' {
+                    break;
+                }
+                k += 1;
+                while k < buf.len() && is_ws(buf[k]) {
+                    k += 1;
+                }
+                if let Err(what) = sink(i, v) {
+                    return Err(self.err(what));
+                }
+                i += 1;
+                self.pos += k;
+            }
             let v = self.read_u64()?;
             if let Err(what) = sink(i, v) {
                 return Err(self.err(what));
@@ -272,7 +318,7 @@ impl<R: Read> Scanner<R> {
     }
 
     fn read_escape(&mut self, out: &mut Vec<u8>) -> Res<()> {
-        let c = self.next_byte("an escape")?;
+        let c = self.next_byte(|| "an escape".into())?;
         let simple = match c {
             b'"' => b'"',
             b'\\' => b'\\',
@@ -287,7 +333,7 @@ impl<R: Read> Scanner<R> {
                 if (0xD800..0xDC00).contains(&cp) && self.peek()? == Some(b'\\') {
                     // A high surrogate followed by `\uDC00..`: one code point.
                     self.pos += 1;
-                    if self.next_byte("an escape")? != b'u' {
+                    if self.next_byte(|| "an escape".into())? != b'u' {
                         return Err(self.err("expected \\u after a high surrogate"));
                     }
                     let lo = self.hex4()?;
@@ -313,7 +359,7 @@ impl<R: Read> Scanner<R> {
     fn hex4(&mut self) -> Res<u32> {
         let mut v = 0u32;
         for _ in 0..4 {
-            let b = self.next_byte("a hex digit")?;
+            let b = self.next_byte(|| "a hex digit".into())?;
             let d = (b as char).to_digit(16).ok_or_else(|| {
                 self.pos -= 1;
                 self.err(format!("expected a hex digit, found {}", show(b)))
@@ -441,6 +487,11 @@ impl<R: Read> Scanner<R> {
             }
         }
     }
+}
+
+#[inline]
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
 }
 
 fn push_char(out: &mut Vec<u8>, cp: u32) {

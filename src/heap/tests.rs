@@ -298,7 +298,7 @@ fn a_long_chain_does_not_overflow_the_stack() {
 fn diff_matches_by_id_and_traces_new_objects_through_the_map() {
     let base = parse(&snapshot(&leaky(1), V7));
     let target = parse(&snapshot(&leaky(5), V7));
-    let r = diff_graphs(&base, "a", &target, "b", &Options::default());
+    let r = diff_graphs(base, "a", &target, "b", &Options::default());
     let names: Vec<&str> = r.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["Leaky", "(string)"]);
     let l = &r.groups[0];
