@@ -5,8 +5,10 @@
 //!
 //! - [`cache`]: the policy core behind `LRUCache` (recency order, expiry index,
 //!   sizes and free slots over integer slots; keys and values stay in JS).
+//! - [`heap`]: reads V8 heap snapshots and compares them (`leakguard diff`).
 
 pub mod cache;
+pub mod heap;
 
 // The N-API layer; exercised by the JS tests (napi-derive registers nothing
 // under cfg(test), so cargo test leaves it out).

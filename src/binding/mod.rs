@@ -3,4 +3,5 @@
 
 mod cache;
 mod error;
+mod heap;
 mod raw;
