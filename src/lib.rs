@@ -5,7 +5,10 @@
 //!
 //! - [`cache`]: the policy core behind `LRUCache` (recency order, expiry index,
 //!   sizes and free slots over integer slots; keys and values stay in JS).
+//! - [`audit`]: per call site listener counts, windowed growth and the leak
+//!   suspect rule behind `auditListeners` (fed in batches from JS hooks).
 
+pub mod audit;
 pub mod cache;
 
 mod binding;
