@@ -9,6 +9,9 @@ const apply = Reflect.apply
 
 // An add made through another hooked add (Node's once() calls this.on(), an
 // APM's on() may call addListener()) is recorded once, by the innermost hook.
+// The target is forgotten when the outermost call returns, so it is never
+// kept alive.
+let depth = 0
 let addSeq = 0
 let addTarget = null
 let addType
@@ -21,12 +24,20 @@ function wrapAdd(state, orig) {
     const rec = state.rec
     if (rec === null) return apply(orig, this, arguments)
     const seq = addSeq
-    const r = apply(orig, this, arguments)
-    if (seq !== addSeq && addTarget === this && addType === type) return r
-    addSeq++
-    addTarget = this
-    addType = type
-    rec.added(this, type, listener, eeCount(this, type), false)
+    depth++
+    let r
+    try {
+      r = apply(orig, this, arguments)
+    } finally {
+      depth--
+    }
+    if (seq === addSeq || addTarget !== this || addType !== type) {
+      addSeq++
+      addTarget = this
+      addType = type
+      rec.added(this, type, listener, eeCount(this, type), false)
+    }
+    if (depth === 0) addTarget = removeTarget = null
     return r
   }
 }
@@ -37,14 +48,21 @@ function wrapRemove(state, orig) {
     if (rec === null || rec.removingAll === this) return apply(orig, this, arguments)
     const before = eeCount(this, type)
     const seq = removeSeq
-    const r = apply(orig, this, arguments)
-    if (seq !== removeSeq && removeTarget === this && removeType === type) return r
-    if (eeCount(this, type) < before) {
+    depth++
+    let r
+    try {
+      r = apply(orig, this, arguments)
+    } finally {
+      depth--
+    }
+    const nested = seq !== removeSeq && removeTarget === this && removeType === type
+    if (!nested && eeCount(this, type) < before) {
       removeSeq++
       removeTarget = this
       removeType = type
       rec.removed(this, type, listener)
     }
+    if (depth === 0) addTarget = removeTarget = null
     return r
   }
 }
