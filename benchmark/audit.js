@@ -1,0 +1,101 @@
+'use strict'
+// Listener audit overhead: the same Express app in two child processes, audit
+// off and on, each driven by autocannon on 127.0.0.1 for a bounded time.
+// Rounds go off, on, on, off, off, on so drift on a shared machine cancels out.
+// BENCH_SECONDS (default 10) sets the measured time per run.
+const { fork } = require('node:child_process')
+const path = require('node:path')
+const autocannon = require('autocannon')
+
+const seconds = Number(process.env.BENCH_SECONDS || 10)
+const connections = 10
+
+function startServer(audit) {
+  const env = { ...process.env, LEAKGUARD_AUDIT: audit ? '1' : '0' }
+  const child = fork(path.join(__dirname, 'audit-server.js'), { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve({ child, port: m.port }))
+    child.once('error', reject)
+  })
+}
+
+function run(port, duration) {
+  return autocannon({ url: `http://127.0.0.1:${port}/items`, connections, duration, pipelining: 1 })
+}
+
+function ask(child) {
+  return new Promise((resolve) => {
+    child.once('message', resolve)
+    child.send('report')
+  })
+}
+
+async function measure(audit) {
+  const { child, port } = await startServer(audit)
+  try {
+    await run(port, 2) // warm up the JIT
+    const r = await run(port, seconds)
+    const stats = await ask(child)
+    return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx, stats }
+  } finally {
+    child.kill()
+  }
+}
+
+// Per-call cost of the hooks in this process: an add/remove pair below the
+// stack threshold (counted only), and an add past it (stack captured).
+function perCall() {
+  const EventEmitter = require('node:events')
+  const { auditListeners } = require('..')
+  const time = (n, fn) => {
+    const t0 = process.hrtime.bigint()
+    fn(n)
+    return Number(process.hrtime.bigint() - t0) / n
+  }
+  const pairs = (n) => {
+    const e = new EventEmitter()
+    const f = () => {}
+    for (let i = 0; i < n; i++) e.on('x', f).removeListener('x', f)
+  }
+  const leaks = (n) => {
+    const e = new EventEmitter()
+    e.setMaxListeners(0)
+    for (let i = 0; i < n; i++) e.on('x', () => {})
+  }
+  pairs(2e5)
+  const rows = []
+  const base = { pair: time(1e6, pairs), leak: time(5e4, leaks) }
+  const audit = auditListeners()
+  pairs(2e5)
+  const audited = { pair: time(1e6, pairs), leak: time(5e4, leaks) }
+  audit.stop()
+  rows.push({ call: 'on + removeListener (below threshold)', 'off ns': base.pair.toFixed(0), 'on ns': audited.pair.toFixed(0), ratio: (audited.pair / base.pair).toFixed(2) })
+  rows.push({ call: 'on, 3rd+ listener (stack captured)', 'off ns': base.leak.toFixed(0), 'on ns': audited.leak.toFixed(0), ratio: (audited.leak / base.leak).toFixed(2) })
+  console.table(rows)
+}
+
+async function main() {
+  perCall()
+  const results = { off: [], on: [] }
+  for (const audit of [false, true, true, false, false, true]) {
+    results[audit ? 'on' : 'off'].push(await measure(audit))
+  }
+  const mean = (xs, f) => xs.reduce((n, x) => n + f(x), 0) / xs.length
+  const off = mean(results.off, (r) => r.rps)
+  const on = mean(results.on, (r) => r.rps)
+  const last = results.on.at(-1).stats
+  const runs = (xs) => xs.map((r) => Math.round(r.rps)).join(' / ')
+  console.log(`Express JSON route, autocannon ${connections} connections, ${seconds} s per run, 3 runs each (off,on,on,off,off,on)`)
+  console.table([
+    { mode: 'audit off', 'req/s': Math.round(off), 'p99 ms': mean(results.off, (r) => r.p99), errors: mean(results.off, (r) => r.errors), ratio: '1.000' },
+    { mode: 'audit on', 'req/s': Math.round(on), 'p99 ms': mean(results.on, (r) => r.p99), errors: mean(results.on, (r) => r.errors), ratio: (on / off).toFixed(3) },
+  ])
+  console.log(`runs req/s: off ${runs(results.off)}; on ${runs(results.on)}`)
+  console.log(`audited run: ${last.added} listener adds counted in ${last.rows} rows (${last.attributed} with a call site)`)
+  console.log(`goal: audit on >= 95% of audit off req/s: ${on / off >= 0.95 ? 'met' : 'NOT met'}`)
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
