@@ -177,3 +177,21 @@ test('startFromEnv starts an audit only when LEAKGUARD_AUDIT=1', (t) => {
   e.on('x', () => {}) // ENV-SITE
   assert.equal(rowAt(audit, siteOf('ENV-SITE', 'on('))[0].added, 1)
 })
+
+test('an internal error switches the audit off instead of breaking the app', async (t) => {
+  const audit = start(t)
+  const e = new EventEmitter()
+  Object.defineProperty(e, 'constructor', {
+    get() {
+      throw new Error('hostile getter')
+    },
+  })
+  const warned = once(process, 'warning')
+  e.on('x', () => {})
+  assert.equal(e.listenerCount('x'), 1)
+  const [w] = await warned
+  assert.equal(w.code, 'LEAKGUARD_AUDIT_FAILED')
+  assert.equal(w.message, 'listener audit disabled after an internal error: hostile getter')
+  new EventEmitter().on('y', () => {})
+  assert.equal(audit.report().filter((r) => r.event === 'y').length, 0)
+})

@@ -17,6 +17,7 @@ let active = null
 
 class ListenerAudit extends EventEmitter {
   #options
+  #rec
   #state
   #installed
   #timer
@@ -33,6 +34,8 @@ class ListenerAudit extends EventEmitter {
     const batch = new Uint32Array(BATCH_WORDS)
     const core = new AuditCore({ suspectLive: o.suspectLive, suspectWindows: o.suspectWindows, windows: o.windows }, batch)
     const rec = new Recorder(core, batch, o)
+    this.#rec = rec
+    // What the wrappers read; stop() (or an internal error) nulls `rec`.
     this.#state = { rec }
     this.#installed = install(this.#state, o.eventTarget)
     this.#timer = setInterval(() => this.tick(), o.windowMs).unref()
@@ -42,8 +45,8 @@ class ListenerAudit extends EventEmitter {
 
   /** Closes the current window now (the timer does it every `windowMs`). */
   tick() {
-    const rec = this.#state.rec
-    rec.reconcile()
+    const rec = this.#rec
+    if (!this.stopped) rec.reconcile()
     rec.flush()
     const rows = rec.core.tick()
     if (rows.length === 0) return
@@ -74,7 +77,7 @@ class ListenerAudit extends EventEmitter {
   }
 
   #rows() {
-    const rec = this.#state.rec
+    const rec = this.#rec
     return rec.core.rows().map((s) => {
       const info = rec.info[s.row]
       return {
@@ -98,8 +101,8 @@ class ListenerAudit extends EventEmitter {
    * count adds below `stackThreshold`, without a call site), most live first.
    */
   report() {
-    const rec = this.#state.rec
-    rec.reconcile()
+    const rec = this.#rec
+    if (!this.stopped) rec.reconcile()
     rec.flush()
     return this.#rows()
       .map((r) => {
@@ -138,7 +141,7 @@ class ListenerAudit extends EventEmitter {
     if (!w || w.name !== 'MaxListenersExceededWarning') return
     const emitter = w.emitter || w.target
     if (!emitter || typeof emitter !== 'object') return
-    const rec = this.#state.rec
+    const rec = this.#rec
     const type = typeof w.type === 'symbol' || typeof w.type === 'string' ? w.type : String(w.type)
     const row = rec.lastRow(emitter, type)
     const info = row < 0 ? null : rec.info[row]
@@ -169,15 +172,13 @@ class ListenerAudit extends EventEmitter {
   stop() {
     if (this.stopped) return this.leftWrapped
     this.stopped = true
-    const rec = this.#state.rec
+    const rec = this.#rec
     rec.reconcile()
     rec.flush()
     this.#state.rec = null
     this.leftWrapped = uninstall(this.#installed)
     clearInterval(this.#timer)
     processOff.call(process, 'warning', this.#onWarning)
-    // Keep report() working on the final counts.
-    this.#state = { rec: Object.assign(rec, { reconcile() {} }) }
     if (active === this) active = null
     return this.leftWrapped
   }

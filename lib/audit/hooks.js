@@ -19,6 +19,15 @@ let removeSeq = 0
 let removeTarget = null
 let removeType
 
+// The audit must never break the app: if bookkeeping throws, it switches
+// itself off and says so once.
+function fail(state, err) {
+  state.rec = null
+  process.emitWarning(`listener audit disabled after an internal error: ${err && err.message}`, {
+    code: 'LEAKGUARD_AUDIT_FAILED',
+  })
+}
+
 function wrapAdd(state, orig) {
   return function (type, listener) {
     const rec = state.rec
@@ -35,7 +44,11 @@ function wrapAdd(state, orig) {
       addSeq++
       addTarget = this
       addType = type
-      rec.added(this, type, listener, eeCount(this, type), false)
+      try {
+        rec.added(this, type, listener, eeCount(this, type), false)
+      } catch (err) {
+        fail(state, err)
+      }
     }
     if (depth === 0) addTarget = removeTarget = null
     return r
@@ -60,7 +73,11 @@ function wrapRemove(state, orig) {
       removeSeq++
       removeTarget = this
       removeType = type
-      rec.removed(this, type, listener)
+      try {
+        rec.removed(this, type, listener)
+      } catch (err) {
+        fail(state, err)
+      }
     }
     if (depth === 0) addTarget = removeTarget = null
     return r
@@ -81,23 +98,33 @@ function wrapRemoveAll(state, orig) {
     } finally {
       rec.removingAll = outer
     }
-    for (let i = 0; i < types.length; i++) {
-      const gone = before[i] - eeCount(this, types[i])
-      if (gone > 0) rec.removedAll(this, types[i], gone)
+    try {
+      for (let i = 0; i < types.length; i++) {
+        const gone = before[i] - eeCount(this, types[i])
+        if (gone > 0) rec.removedAll(this, types[i], gone)
+      }
+    } catch (err) {
+      fail(state, err)
     }
     return r
   }
 }
 
 function wrapAddEvent(state, orig) {
-  return function (type, listener, options) {
+  return function (type, listener) {
     const rec = state.rec
     if (rec === null || arguments.length < 2) return apply(orig, this, arguments)
     const t = typeof type === 'symbol' ? type : `${type}`
     const before = etCount(this, t)
     const r = apply(orig, this, arguments)
     const after = etCount(this, t)
-    if (after > before) rec.added(this, t, listener, after, true, before, options)
+    if (after > before) {
+      try {
+        rec.added(this, t, listener, after, true, before)
+      } catch (err) {
+        fail(state, err)
+      }
+    }
     return r
   }
 }
@@ -110,7 +137,13 @@ function wrapRemoveEvent(state, orig) {
     const before = etCount(this, t)
     const r = apply(orig, this, arguments)
     const after = etCount(this, t)
-    if (after < before) rec.removedEvent(this, t, listener, before, after)
+    if (after < before) {
+      try {
+        rec.removedEvent(this, t, listener, before, after)
+      } catch (err) {
+        fail(state, err)
+      }
+    }
     return r
   }
 }
