@@ -13,6 +13,7 @@ app.get('/items', (req, res) => {
 const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }))
 let cpu0 = process.cpuUsage()
 process.on('message', (m) => {
+  if (m === 'exit') process.exit(0)
   if (m === 'start') {
     cpu0 = process.cpuUsage()
     process.send('started')

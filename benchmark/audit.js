@@ -1,7 +1,9 @@
 'use strict'
 // Listener audit overhead: the same Express app in two child processes, audit
 // off and on, each driven by autocannon on 127.0.0.1 for a bounded time.
-// Rounds go off, on, on, off, off, on so drift on a shared machine cancels out.
+// Runs go off, on, on, off, ... in one process at a time. (Driving both at
+// once on a 2-core machine was tried: the scheduler favours one of the two
+// servers by 10-30%, a different one each time.)
 // BENCH_SECONDS (default 10) sets the measured time per run.
 const { fork } = require('node:child_process')
 const path = require('node:path')
@@ -9,6 +11,7 @@ const autocannon = require('autocannon')
 
 const seconds = Number(process.env.BENCH_SECONDS || 10)
 const connections = 10
+const rounds = 4
 
 function startServer(audit) {
   const env = { ...process.env, LEAKGUARD_AUDIT: audit ? '1' : '0' }
@@ -24,8 +27,13 @@ function run(port, duration) {
 }
 
 function ask(child, what) {
-  return new Promise((resolve) => {
-    child.once('message', resolve)
+  return new Promise((resolve, reject) => {
+    const gone = () => reject(new Error(`server exited before answering ${what}`))
+    child.once('exit', gone)
+    child.once('message', (m) => {
+      child.off('exit', gone)
+      resolve(m)
+    })
     child.send(what)
   })
 }
@@ -80,8 +88,11 @@ function perCall() {
 async function main() {
   perCall()
   const results = { off: [], on: [] }
-  for (const audit of [false, true, true, false, false, true]) {
-    results[audit ? 'on' : 'off'].push(await measure(audit))
+  for (let round = 0; round < rounds; round++) {
+    // off, on, on, off, ...: linear drift of the machine's load cancels out
+    for (const audit of round % 2 === 0 ? [false, true] : [true, false]) {
+      results[audit ? 'on' : 'off'].push(await measure(audit))
+    }
   }
   const mean = (xs, f) => xs.reduce((n, x) => n + f(x), 0) / xs.length
   const off = mean(results.off, (r) => r.rps)
@@ -98,7 +109,7 @@ async function main() {
   })
   const last = results.on.at(-1).stats
   const runs = (xs) => xs.map((r) => Math.round(r.rps)).join(' / ')
-  console.log(`Express JSON route, autocannon ${connections} connections, ${seconds} s per run, 3 runs each (off,on,on,off,off,on)`)
+  console.log(`Express JSON route, autocannon ${connections} connections, ${seconds} s per run, ${rounds} runs each, order off,on,on,off,...`)
   console.table([
     row('audit off', results.off, off, cpuOff),
     row('audit on', results.on, off, cpuOff),
