@@ -195,3 +195,22 @@ test('an internal error switches the audit off instead of breaking the app', asy
   new EventEmitter().on('y', () => {})
   assert.equal(audit.report().filter((r) => r.event === 'y').length, 0)
 })
+
+test('an EventTarget MaxListenersExceededWarning gets its call site too', async (t) => {
+  const audit = start(t, { logWarnings: false })
+  const ac = new AbortController()
+  const warned = new Promise((resolve) => {
+    const on = (w) => {
+      if (w.name === 'MaxListenersExceededWarning' && w.target === ac.signal) {
+        process.off('warning', on)
+        resolve()
+      }
+    }
+    process.on('warning', on)
+  })
+  for (let i = 0; i < 11; i++) ac.signal.addEventListener('abort', () => {}) // ET-WARN
+  await warned
+  await new Promise((resolve) => setImmediate(resolve))
+  const got = audit.warnings().find((x) => x.emitterClass === 'AbortSignal')
+  assert.deepEqual([got.event, got.count, got.site], ['abort', 11, siteOf('ET-WARN', 'addEventListener(')])
+})
