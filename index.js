@@ -1,6 +1,19 @@
 'use strict'
-// The public entry: one line per capability. Each lib/ module exports its API.
+// The public entry. Each capability's module in lib/ holds its API; the
+// environment hooks (startFromEnv, installFromEnv) stay internal to register.js.
+const cache = require('./lib/cache')
+const heap = require('./lib/heap')
+const audit = require('./lib/audit')
+
 module.exports = {
-  ...require('./lib/cache'),
-  ...require('./lib/heap'),
+  LRUCache: cache.LRUCache,
+  namedCaches: cache.namedCaches,
+  compareSnapshots: heap.compareSnapshots,
+  compareSnapshotsSync: heap.compareSnapshotsSync,
+  inspectSnapshot: heap.inspectSnapshot,
+  inspectSnapshotSync: heap.inspectSnapshotSync,
+  formatDiff: heap.formatDiff,
+  formatInspect: heap.formatInspect,
+  auditListeners: audit.auditListeners,
+  currentAudit: audit.currentAudit,
 }

@@ -6,7 +6,10 @@
 //! - [`cache`]: the policy core behind `LRUCache` (recency order, expiry index,
 //!   sizes and free slots over integer slots; keys and values stay in JS).
 //! - [`heap`]: reads V8 heap snapshots and compares them (`leakguard diff`).
+//! - [`audit`]: per call site listener counts, windowed growth and the leak
+//!   suspect rule behind `auditListeners` (fed in batches from JS hooks).
 
+pub mod audit;
 pub mod cache;
 pub mod heap;
 
