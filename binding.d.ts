@@ -20,7 +20,7 @@ export declare class CacheCore {
    */
   setExpiry(pending: number, slot: number, at: number): void
   /**
-   * Entries registered to expire at or before `now`, earliest first, into
+   * Entries registered to expire strictly before `now`, earliest first, into
    * `out`; returns the count. Their registrations are dropped.
    */
   takeDue(pending: number, now: number): number
@@ -47,6 +47,6 @@ export interface CoreOptions {
   max: number
   /** Most total size resident at once; 0 for no bound. */
   maxSize: number
-  /** Replacement policy name: `"lru"`. */
+  /** Replacement policy name: `"lru"` or `"tinylfu"`. */
   policy: string
 }

@@ -29,6 +29,6 @@ test('core errors cross as JS errors with a code, never a crash', () => {
   assert.throws(() => core.drain(99), { name: 'RangeError', message: 'pending 99 exceeds the access log length 4' })
   assert.throws(() => new CacheCore({ max: 1, maxSize: 0, policy: 'fifo' }, new Uint32Array(4), new Uint32Array(4)), {
     name: 'RangeError',
-    message: 'policy must be "lru", got "fifo"',
+    message: 'policy must be "lru" or "tinylfu", got "fifo"',
   })
 })

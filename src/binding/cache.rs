@@ -21,7 +21,7 @@ pub struct CoreOptions {
     pub max: u32,
     /// Most total size resident at once; 0 for no bound.
     pub max_size: f64,
-    /// Replacement policy name: `"lru"`.
+    /// Replacement policy name: `"lru"` or `"tinylfu"`.
     pub policy: String,
 }
 
@@ -56,7 +56,10 @@ impl CacheCore {
     #[napi(constructor, catch_unwind)]
     pub fn new(env: Env, options: CoreOptions, log: Uint32Array, out: Uint32Array) -> Result<Self> {
         let Some(kind) = PolicyKind::parse(&options.policy) else {
-            let msg = format!("policy must be \"lru\", got {:?}", options.policy);
+            let msg = format!(
+                "policy must be \"lru\" or \"tinylfu\", got {:?}",
+                options.policy
+            );
             return Err(throw(&env, Kind::Range, "ERR_LEAKGUARD_OPTION", &msg));
         };
         if out.len() < 2 {

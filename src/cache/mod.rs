@@ -15,12 +15,18 @@
 //! one store belongs to one JS thread.
 
 mod expiry;
+mod hash;
 mod list;
 mod lru;
 mod policy;
+mod sketch;
 mod store;
+mod tinylfu;
 
 pub use expiry::ExpiryIndex;
+pub use hash::hash_int;
 pub use list::{Links, List, NIL};
 pub use policy::{Policy, PolicyKind};
+pub use sketch::Sketch;
 pub use store::{Limits, Store, StoreError};
+pub use tinylfu::{TinyLfu, Tuning};

@@ -1,25 +1,33 @@
 //! The replacement-policy interface the slot store drives.
 
 use super::lru::Lru;
+use super::store::Limits;
+use super::tinylfu::TinyLfu;
 
 /// Which policy a cache uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolicyKind {
     /// Exact least-recently-used order (the default; lru-cache's semantics).
     Lru,
+    /// Adaptive W-TinyLFU: frequency-guarded admission, window sized online.
+    TinyLfu,
 }
 
 impl PolicyKind {
     pub fn parse(name: &str) -> Option<PolicyKind> {
         match name {
             "lru" => Some(PolicyKind::Lru),
+            "tinylfu" => Some(PolicyKind::TinyLfu),
             _ => None,
         }
     }
 
-    pub fn build(self) -> Box<dyn Policy> {
+    /// A policy for a store with these limits; `seed` drives any randomness
+    /// (TinyLFU's admission jitter), so equal seeds replay equally.
+    pub fn build(self, limits: Limits, seed: u64) -> Box<dyn Policy> {
         match self {
             PolicyKind::Lru => Box::new(Lru::default()),
+            PolicyKind::TinyLfu => Box::new(TinyLfu::new(limits, seed)),
         }
     }
 }
@@ -47,4 +55,12 @@ pub trait Policy {
     /// Visits resident slots from most to least recently used (or the policy's
     /// nearest equivalent), or the reverse.
     fn for_each(&self, reverse: bool, f: &mut dyn FnMut(u32));
+    /// Checks the policy's own bookkeeping (for tests); `Err` says what broke.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+    /// A short summary of adaptive state, for reports (e.g. the window size).
+    fn describe(&self) -> String {
+        String::new()
+    }
 }

@@ -66,12 +66,28 @@ impl fmt::Debug for Store {
 }
 
 impl Store {
+    /// A store whose policy randomness is seeded from the OS, so an attacker
+    /// cannot predict admission tie-breaks.
     pub fn new(kind: PolicyKind, limits: Limits) -> Result<Store, StoreError> {
+        use std::hash::{BuildHasher, Hasher};
+        let seed = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        Store::with_seed(kind, limits, seed)
+    }
+
+    /// A store whose policy decisions are reproducible for equal seeds.
+    pub fn with_seed(kind: PolicyKind, limits: Limits, seed: u64) -> Result<Store, StoreError> {
         if limits.max_entries == u32::MAX {
             return Err(StoreError::MaxTooLarge(limits.max_entries));
         }
-        Ok(Store {
-            policy: kind.build(),
+        Ok(Store::with_policy(kind.build(limits, seed), limits))
+    }
+
+    /// A store around a policy built by the caller (tests and tuning).
+    pub fn with_policy(policy: Box<dyn Policy>, limits: Limits) -> Store {
+        Store {
+            policy,
             limits,
             resident: Vec::new(),
             weights: Vec::new(),
@@ -79,7 +95,7 @@ impl Store {
             len: 0,
             total_weight: 0,
             expiry: ExpiryIndex::default(),
-        })
+        }
     }
 
     pub fn len(&self) -> u32 {
@@ -268,6 +284,52 @@ impl Store {
     /// Visits resident slots from most to least recently used, or the reverse.
     pub fn for_each(&self, reverse: bool, mut f: impl FnMut(u32)) {
         self.policy.for_each(reverse, &mut f);
+    }
+
+    /// Checks the bookkeeping of the store and its policy: the policy orders
+    /// exactly the resident slots, counts and weights add up, and the limits
+    /// hold. `Err` names the first broken rule (for tests and fuzzing).
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut seen = vec![false; self.resident.len()];
+        let (mut n, mut w, mut bad) = (0u32, 0u64, None);
+        self.policy.for_each(false, &mut |s| {
+            match seen.get_mut(s as usize) {
+                Some(x) if !*x && self.resident[s as usize] => *x = true,
+                _ => bad = bad.or(Some(s)),
+            }
+            n += 1;
+            w += self.weights.get(s as usize).copied().unwrap_or(0);
+        });
+        if let Some(s) = bad {
+            return Err(format!("slot {s} ordered twice or not resident"));
+        }
+        let resident = self.resident.iter().filter(|&&r| r).count() as u32;
+        if n != self.len || resident != self.len || w != self.total_weight {
+            return Err(format!(
+                "{n} ordered, {resident} resident, len {}; weight {w} vs {}",
+                self.len, self.total_weight
+            ));
+        }
+        let mut rev = Vec::with_capacity(n as usize);
+        self.policy.for_each(true, &mut |s| rev.push(s));
+        let mut fwd = Vec::with_capacity(n as usize);
+        self.policy.for_each(false, &mut |s| fwd.push(s));
+        rev.reverse();
+        if rev != fwd {
+            return Err("reverse order is not the forward order reversed".into());
+        }
+        if self.over_limits() {
+            return Err(format!(
+                "over limits: len {}, weight {}",
+                self.len, self.total_weight
+            ));
+        }
+        self.policy.check()
+    }
+
+    /// The policy's adaptive state in a few words (empty for LRU).
+    pub fn policy_state(&self) -> String {
+        self.policy.describe()
     }
 
     /// Empties the store. Slot arrays keep their size.
