@@ -19,6 +19,8 @@ mod hash;
 mod list;
 mod lru;
 mod policy;
+#[cfg(test)]
+mod prop_tests;
 mod sketch;
 mod store;
 mod tinylfu;

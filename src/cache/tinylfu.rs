@@ -72,10 +72,10 @@ impl Default for Tuning {
         Tuning {
             window: 0.01,
             protected: 0.8,
-            counters_per_entry: 16,
-            sample_factor: 10,
+            counters_per_entry: 32,
+            sample_factor: 20,
             doorkeeper: false,
-            period_factor: 10.0,
+            period_factor: 20.0,
             min_period: 0,
             step: 0.0625,
             decay: 0.98,
@@ -467,5 +467,112 @@ impl Policy for TinyLfu {
 
     fn describe(&self) -> String {
         self.window_max.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::{hash_int, PolicyKind, Store};
+    use std::collections::HashMap;
+
+    /// xorshift64*: a deterministic stream for workloads and op sequences.
+    pub(crate) struct Rng(u64);
+    impl Rng {
+        pub(crate) fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        pub(crate) fn below(&mut self, n: u64) -> u64 {
+            (self.next() >> 11) % n
+        }
+    }
+
+    fn limits(n: u32) -> Limits {
+        Limits {
+            max_entries: n,
+            max_weight: 0,
+        }
+    }
+
+    /// Replays integer keys through a store; returns (hit ratio, store).
+    fn replay(keys: impl Iterator<Item = u32>, mut store: Store) -> (f64, Store) {
+        let (mut slot_of, mut key_of) = (HashMap::new(), HashMap::new());
+        let (mut hits, mut n, mut ev) = (0u32, 0u32, Vec::new());
+        for k in keys {
+            n += 1;
+            if let Some(&s) = slot_of.get(&k) {
+                hits += 1;
+                store.access(s).unwrap();
+                continue;
+            }
+            ev.clear();
+            let s = store.insert(1, hash_int(k), &mut ev).unwrap();
+            slot_of.insert(k, s);
+            key_of.insert(s, k);
+            for e in &ev {
+                slot_of.remove(&key_of[e]);
+            }
+        }
+        (hits as f64 / n as f64, store)
+    }
+
+    fn tinylfu(cap: u32, window: f64) -> Store {
+        let t = Tuning {
+            window,
+            ..Tuning::default()
+        };
+        Store::with_policy(
+            Box::new(TinyLfu::with_tuning(limits(cap), 7, t)),
+            limits(cap),
+        )
+    }
+
+    /// A working set of 80 keys sliding forward by one key every 8 requests:
+    /// each key is hot for a while and then never seen again, so recency is
+    /// everything and frequency history is stale by the time it builds up.
+    fn sliding(n: u32, rng: &mut Rng) -> impl Iterator<Item = u32> + '_ {
+        (0..n).map(move |i| i / 8 + rng.below(80) as u32)
+    }
+
+    /// A fixed skewed popularity over 20,000 keys (about Zipf-like): the same
+    /// few keys stay hot forever, and most requests for the tail are one-offs.
+    fn skewed(n: u32, rng: &mut Rng) -> impl Iterator<Item = u32> + '_ {
+        (0..n).map(move |_| {
+            let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
+            (20_000.0 * u.powi(4)) as u32
+        })
+    }
+
+    #[test]
+    fn window_grows_on_a_recency_heavy_workload() {
+        let (tl, store) = replay(sliding(400_000, &mut Rng(3)), tinylfu(100, 0.01));
+        let window: u64 = store.policy_state().parse().unwrap();
+        let (lru, _) = replay(
+            sliding(400_000, &mut Rng(3)),
+            Store::with_seed(PolicyKind::Lru, limits(100), 1).unwrap(),
+        );
+        assert!(
+            window >= 80,
+            "window {window} of 100 after a recency-heavy run"
+        );
+        assert!(tl >= lru - 0.05, "tinylfu {tl:.4} vs lru {lru:.4}");
+    }
+
+    #[test]
+    fn window_shrinks_on_a_frequency_heavy_workload() {
+        let (tl, store) = replay(skewed(400_000, &mut Rng(5)), tinylfu(100, 0.5));
+        let window: u64 = store.policy_state().parse().unwrap();
+        let (lru, _) = replay(
+            skewed(400_000, &mut Rng(5)),
+            Store::with_seed(PolicyKind::Lru, limits(100), 1).unwrap(),
+        );
+        assert!(
+            window <= 30,
+            "window {window} of 100 (from 50) after a frequency-heavy run"
+        );
+        assert!(tl > lru + 0.05, "tinylfu {tl:.4} vs lru {lru:.4}");
     }
 }
