@@ -1,4 +1,5 @@
 'use strict'
 // The public entry: one line per capability. Each lib/ module exports its API.
 module.exports = {
+  ...require('./lib/cache'),
 }

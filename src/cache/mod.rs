@@ -30,5 +30,5 @@ pub use hash::hash_int;
 pub use list::{Links, List, NIL};
 pub use policy::{Policy, PolicyKind};
 pub use sketch::Sketch;
-pub use store::{Limits, Store, StoreError};
+pub use store::{Limits, Store, StoreError, INSERT_FLAG, MAX_ENTRIES};
 pub use tinylfu::{TinyLfu, Tuning};

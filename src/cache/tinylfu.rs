@@ -29,7 +29,9 @@
 //!
 //! Iteration order ([`Policy::for_each`]): the window, then the protected
 //! segment, then probation, each most recent first; `reverse` is the exact
-//! reverse, so it starts with the main space's next victim.
+//! reverse, so it starts with the main space's next victim. Unlike LRU, that is
+//! only a likely eviction order: which of the window's candidate and the main
+//! space's victim goes is decided by their frequencies at eviction time.
 
 use super::list::{Links, List};
 use super::policy::Policy;
@@ -331,6 +333,7 @@ impl TinyLfu {
                 if self.segment[s as usize] != seg {
                     bad = Some(s);
                 }
+                true
             });
             if let Some(s) = bad {
                 return Err(format!("slot {s} on the {name} list is marked otherwise"));
@@ -448,15 +451,25 @@ impl Policy for TinyLfu {
         self.protected_cost = 0;
     }
 
-    fn for_each(&self, reverse: bool, f: &mut dyn FnMut(u32)) {
-        let order = [&self.window, &self.protected, &self.probation];
+    fn for_each(&self, reverse: bool, f: &mut dyn FnMut(u32) -> bool) {
+        let go = std::cell::Cell::new(true);
+        let mut visit = |s| {
+            go.set(f(s));
+            go.get()
+        };
         if reverse {
-            for list in order.iter().rev() {
-                list.for_each_rev(&self.links, &mut *f);
+            for list in [&self.probation, &self.protected, &self.window] {
+                list.for_each_rev(&self.links, &mut visit);
+                if !go.get() {
+                    return;
+                }
             }
         } else {
-            for list in order {
-                list.for_each(&self.links, &mut *f);
+            for list in [&self.window, &self.protected, &self.probation] {
+                list.for_each(&self.links, &mut visit);
+                if !go.get() {
+                    return;
+                }
             }
         }
     }
