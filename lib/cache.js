@@ -166,6 +166,7 @@ class LRUCache {
         const log = this.#log
         let p = this.#pos
         log[p] = s
+        this.#stamps[s] = this.#epoch // not a victim of the ahead queue any more
         if (++p === LOG_LEN) {
           coreDrain(this.#core, p)
           p = 0
