@@ -54,3 +54,10 @@ export declare function coreTakeOverflow(id: number): Uint32Array
 
 /** Marks a logged insert; see `coreSync`. */
 export declare const INSERT_FLAG: number
+
+/**
+ * Reads a cache access trace (`.xz`: big-endian u32 keys; `.gz`: one decimal
+ * key per line) into its keys, in order. Blocks while it decodes (about 0.1 s
+ * for 5 million keys): meant for benchmarks, not request paths.
+ */
+export declare function loadTraceSync(path: string): Uint32Array

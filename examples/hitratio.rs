@@ -12,7 +12,6 @@
 //! reference ones with the gap to the best reference column (OPT excluded).
 //! `--set` overrides a TinyLFU tuning knob (see `Tuning`) to explore.
 
-use flate2::read::GzDecoder;
 // The cache core is compiled in directly: linking the library crate would pull
 // in its N-API glue, whose imports only Node can resolve.
 #[allow(dead_code, unused_imports)]
@@ -21,7 +20,6 @@ mod cache;
 
 use cache::{hash_int, Limits, PolicyKind, Store, TinyLfu, Tuning};
 use std::collections::HashMap;
-use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -69,29 +67,8 @@ fn parse_table(readme: &str) -> Vec<Row> {
     rows
 }
 
-fn fold(k: u64) -> u32 {
-    (k ^ (k >> 32)) as u32
-}
-
 fn load(path: &Path) -> Vec<u32> {
-    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let name = path.to_string_lossy();
-    if name.ends_with(".xz") {
-        let mut raw = Vec::new();
-        lzma_rs::xz_decompress(&mut BufReader::new(file), &mut raw)
-            .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
-        raw.chunks_exact(4)
-            .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
-            .collect()
-    } else {
-        let mut text = String::new();
-        GzDecoder::new(file)
-            .read_to_string(&mut text)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        text.lines()
-            .filter_map(|l| l.trim().parse::<u64>().ok().map(fold))
-            .collect()
-    }
+    cache::trace::load(path).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Replays `keys`; returns the hit ratio.

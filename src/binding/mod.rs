@@ -4,3 +4,4 @@
 mod cache;
 mod error;
 mod raw;
+mod trace;

@@ -24,6 +24,7 @@ mod prop_tests;
 mod sketch;
 mod store;
 mod tinylfu;
+pub mod trace;
 
 pub use expiry::ExpiryIndex;
 pub use hash::hash_int;
