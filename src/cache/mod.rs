@@ -19,6 +19,7 @@ mod hash;
 mod list;
 mod lru;
 mod policy;
+mod prefetch;
 #[cfg(test)]
 mod prop_tests;
 mod sketch;

@@ -40,6 +40,10 @@ impl PolicyKind {
 pub trait Policy {
     /// Makes room for slot indices below `slots`.
     fn ensure(&mut self, slots: usize);
+    /// A hint while replaying `log` at position `i`: the policy may prefetch
+    /// what accesses a few entries ahead will touch (entries may carry
+    /// [`super::INSERT_FLAG`] or name slots no longer resident).
+    fn prefetch(&self, _log: &[u32], _i: usize) {}
     /// Records a hit on a resident slot.
     fn access(&mut self, slot: u32);
     /// Adds a newly resident slot.

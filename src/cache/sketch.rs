@@ -1,8 +1,10 @@
 //! A count-min sketch of 4-bit counters that estimates how often each key hash
 //! was seen recently, the frequency filter of TinyLFU.
 //!
-//! Each key touches `DEPTH` counters chosen by double hashing of a 64-bit mix
-//! of its 32-bit hash; its estimate is the smallest of them. Increments are
+//! Each key touches `DEPTH` counters, all in one 64-byte block of the table
+//! (one cache miss per update, not four): a 64-bit mix of its 32-bit hash picks
+//! the block, and for each row one of two words and a nibble in it. Its
+//! estimate is the smallest of them. Increments are
 //! conservative (only the counters at the current minimum grow), which keeps
 //! collisions from inflating estimates. Counters saturate at 15, and after
 //! `sample` increments every counter is halved, so the sketch forgets old
@@ -30,7 +32,7 @@ fn spread(hash: u32) -> u64 {
 pub struct Sketch {
     /// 16 counters per word.
     table: Vec<u64>,
-    /// Counter count minus one (a power of two).
+    /// Block count minus one (a power of two); a block is 8 words.
     mask: u32,
     /// Doorkeeper bits, empty when disabled.
     door: Vec<u64>,
@@ -59,8 +61,8 @@ impl Sketch {
             0
         };
         Sketch {
-            table: vec![0; (width / 16) as usize],
-            mask: (width - 1) as u32,
+            table: vec![0; (width / 16).max(8) as usize],
+            mask: ((width / 128).max(1) - 1) as u32,
             door: vec![0; (door_bits / 64) as usize],
             door_mask: door_bits.saturating_sub(1) as u32,
             additions: 0,
@@ -73,10 +75,22 @@ impl Sketch {
         self.sample
     }
 
+    /// Counter positions: word index `<< 4 |` nibble index, one per row.
     fn indices(&self, hash: u32) -> [u32; DEPTH as usize] {
         let z = spread(hash);
-        let (a, b) = (z as u32, ((z >> 32) as u32) | 1);
-        std::array::from_fn(|i| a.wrapping_add(b.wrapping_mul(i as u32)) & self.mask)
+        let block = ((z as u32) & self.mask) << 3;
+        let bits = (z >> 32) as u32;
+        std::array::from_fn(|i| {
+            let word = block + 2 * i as u32 + ((bits >> i) & 1);
+            let nibble = (bits >> (8 + 4 * i)) & 15;
+            (word << 4) | nibble
+        })
+    }
+
+    /// Asks the CPU to fetch the block `hash` counts in.
+    pub fn prefetch(&self, hash: u32) {
+        let block = ((spread(hash) as u32) & self.mask) << 3;
+        super::prefetch::hint(&self.table[block as usize]);
     }
 
     fn get(&self, i: u32) -> u32 {

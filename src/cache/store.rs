@@ -151,7 +151,8 @@ impl Store {
     /// Replays logged hits in order. Slots no longer resident are skipped: a hit
     /// on an entry that was removed since cannot change the order of the others.
     pub fn replay(&mut self, hits: &[u32]) {
-        for &slot in hits {
+        for (i, &slot) in hits.iter().enumerate() {
+            self.policy.prefetch(hits, i);
             if self.is_resident(slot) {
                 self.policy.access(slot);
             }
@@ -164,6 +165,7 @@ impl Store {
     /// entry first. Inserts into slots that were not reserved are ignored.
     pub fn replay_log(&mut self, log: &[u32], expires: &[f64]) {
         for (i, &entry) in log.iter().enumerate() {
+            self.policy.prefetch(log, i);
             if entry & INSERT_FLAG == 0 {
                 if self.is_resident(entry) {
                     self.policy.access(entry);

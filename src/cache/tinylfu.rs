@@ -235,9 +235,18 @@ impl TinyLfu {
         }
     }
 
+    /// An entry's cost; count-bounded caches skip the array (every cost is 1).
+    fn cost_of(&self, slot: u32) -> u64 {
+        if self.weighted {
+            self.cost[slot as usize]
+        } else {
+            1
+        }
+    }
+
     fn unlink(&mut self, slot: u32) {
         let seg = self.segment[slot as usize];
-        let cost = self.cost[slot as usize];
+        let cost = self.cost_of(slot);
         let mut list = *self.list(seg);
         list.unlink(&mut self.links, slot);
         *self.list(seg) = list;
@@ -246,7 +255,7 @@ impl TinyLfu {
     }
 
     fn push(&mut self, slot: u32, seg: u8) {
-        let cost = self.cost[slot as usize];
+        let cost = self.cost_of(slot);
         let mut list = *self.list(seg);
         list.push_front(&mut self.links, slot);
         *self.list(seg) = list;
@@ -329,7 +338,7 @@ impl TinyLfu {
             let (mut n, mut c, mut bad) = (0u32, 0u64, None);
             list.for_each(&self.links, |s| {
                 n += 1;
-                c += self.cost[s as usize];
+                c += self.cost_of(s);
                 if self.segment[s as usize] != seg {
                     bad = Some(s);
                 }
@@ -380,8 +389,24 @@ impl Policy for TinyLfu {
         }
     }
 
+    fn prefetch(&self, log: &[u32], i: usize) {
+        // Two stages: the hash of a slot far ahead, then (its hash now cached)
+        // the sketch block of a slot nearer ahead.
+        let slot = |d: usize| log.get(i + d).map(|&e| (e & !super::INSERT_FLAG) as usize);
+        if let Some(s) = slot(16).filter(|&s| s < self.hash.len()) {
+            super::prefetch::hint(&self.hash[s]);
+            super::prefetch::hint(&self.segment[s]);
+            self.links.prefetch(s as u32, false);
+        }
+        if let Some(s) = slot(6).filter(|&s| s < self.hash.len()) {
+            self.sketch.prefetch(self.hash[s]);
+            self.links.prefetch(s as u32, true);
+        }
+    }
+
     fn access(&mut self, slot: u32) {
         self.observe(self.hash[slot as usize], true);
+        // Read after observing: a climbing step may just have moved this slot.
         match self.segment[slot as usize] {
             WINDOW => self.window.move_to_front(&mut self.links, slot),
             PROTECTED => self.protected.move_to_front(&mut self.links, slot),
