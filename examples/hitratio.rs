@@ -120,6 +120,7 @@ fn tuning(sets: &[String]) -> Tuning {
             "step" => t.step = f,
             "decay" => t.decay = f,
             "restart" => t.restart = f,
+            "admit_margin" => t.admit_margin = f as u32,
             _ => panic!("--set {s}: unknown knob"),
         }
     }
