@@ -82,10 +82,9 @@ test('sizeCalculation needs maxSize; callbacks must be functions', () => {
 test('perf, policy, name, and options itself', () => {
   refused({ max: 1, perf: {} }, 'TypeError', 'perf must be an object with a now() method, got {}')
   refused({ max: 1, perf: null }, 'TypeError', 'perf must be an object with a now() method, got null')
-  refused({ max: 1, policy: 7 }, 'TypeError', 'policy must be a string ("lru"), got 7')
-  refused({ max: 1, policy: 'fifo' }, 'RangeError', `policy must be "lru", got 'fifo'`)
-  // the core has no tinylfu policy yet
-  refused({ max: 1, policy: 'tinylfu' }, 'RangeError', `policy must be "lru", got 'tinylfu'`)
+  refused({ max: 1, policy: 7 }, 'TypeError', 'policy must be a string ("lru" or "tinylfu"), got 7')
+  refused({ max: 1, policy: 'fifo' }, 'RangeError', `policy must be "lru" or "tinylfu", got 'fifo'`)
+  refused({ max: 1, policy: 'LRU' }, 'RangeError', `policy must be "lru" or "tinylfu", got 'LRU'`)
   refused({ max: 1, name: '' }, 'TypeError', "name must be a non-empty string, got ''")
   refused({ max: 1, name: 42 }, 'TypeError', 'name must be a non-empty string, got 42')
   refused(undefined, 'TypeError', 'options must be an object with max, maxSize or ttl, got undefined')

@@ -39,7 +39,7 @@ function optionalFn(name, value) {
 }
 
 // Only what the core implements, so a bad policy fails here with our message.
-const POLICIES = ['lru']
+const POLICIES = ['lru', 'tinylfu']
 const POLICY_LIST = POLICIES.map((p) => `"${p}"`).join(' or ')
 
 /** Checks constructor options; returns the normalized numeric limits. */

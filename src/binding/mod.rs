@@ -6,3 +6,4 @@ mod cache;
 mod error;
 mod heap;
 mod raw;
+mod trace;
