@@ -20,7 +20,7 @@ export declare class CacheCore {
    */
   setExpiry(pending: number, slot: number, at: number): void
   /**
-   * Entries registered to expire at or before `now`, earliest first, into
+   * Entries registered to expire strictly before `now`, earliest first, into
    * `out`; returns the count. Their registrations are dropped.
    */
   takeDue(pending: number, now: number): number
@@ -38,6 +38,24 @@ export declare class CacheCore {
   get totalSize(): number
 }
 
+/** Keeps the memory series of one process and decides when it leaks. */
+export declare class MonitorCore {
+  constructor(settings: MonitorSettings)
+  /**
+   * Records the first `count` readings of `records`, seven numbers each:
+   * time (ms), kind (0 periodic, 1 after a minor GC, 2 after a full GC),
+   * rss, heapUsed, heapTotal, external, arrayBuffers (bytes).
+   */
+  ingest(records: Float64Array, count: number): void
+  /**
+   * Judges every metric on the window ending at `now` (the readings' clock,
+   * ms) and returns the verdicts that changed.
+   */
+  evaluate(now: number): Array<MonitorEvent>
+  /** The verdict on every metric as of the last evaluation. */
+  status(): Array<MetricVerdict>
+}
+
 /**
  * Construction options for the cache core (validated again by the JS wrapper,
  * which owns the user-facing messages).
@@ -49,4 +67,59 @@ export interface CoreOptions {
   maxSize: number
   /** Replacement policy name: `"lru"`. */
   policy: string
+}
+
+/** The detector's current view of one metric. */
+export interface MetricVerdict {
+  metric: string
+  /** Points in the judged series. */
+  points: number
+  /** Newest floor, bytes (for `rss`: `rss - heapTotal`). */
+  floorBytes?: number
+  /** Theil–Sen slope over the window, bytes per minute. */
+  bytesPerMinute?: number
+  /** Mann–Kendall confidence of an upward trend. */
+  confidence?: number
+  /** Whether the series had enough points and span to be judged. */
+  judged: boolean
+  /** Whether a leak alarm stands. */
+  suspected: boolean
+  /** Start of the growth behind a standing alarm (readings' clock, ms). */
+  since?: number
+  /** Leak alarms raised so far. */
+  alarms: number
+}
+
+/** A change of verdict on one metric. */
+export interface MonitorEvent {
+  /** `"leak"` or `"recovered"`. */
+  kind: string
+  /** `"heapUsed"`, `"external"`, `"arrayBuffers"` or `"rss"`. */
+  metric: string
+  /**
+   * Theil–Sen slope, bytes per minute (over the window for a leak, over its
+   * newer half for a recovery).
+   */
+  bytesPerMinute: number
+  /** Start of the growth the alarm is about, in the readings' clock (ms). */
+  since: number
+  /** Mann–Kendall confidence of the trend (leaks only). */
+  confidence?: number
+}
+
+/**
+ * Detector settings (validated again by the JS wrapper, which owns the
+ * user-facing messages).
+ */
+export interface MonitorSettings {
+  /** How far back the trend is judged, ms. */
+  windowMs: number
+  /** Width of the buckets readings are reduced to their minimum in, ms. */
+  bucketMs: number
+  /** Fewest points a series needs to be judged (at least 8). */
+  minSamples: number
+  /** Mann–Kendall confidence an upward trend needs, in (0.5, 1). */
+  confidence: number
+  /** Smallest growth worth an alarm, bytes per minute. */
+  thresholdBytesPerMinute: number
 }

@@ -5,7 +5,10 @@
 //!
 //! - [`cache`]: the policy core behind `LRUCache` (recency order, expiry index,
 //!   sizes and free slots over integer slots; keys and values stay in JS).
+//! - [`monitor`]: the memory trend monitor (post-GC floors, Theil–Sen slope,
+//!   Mann–Kendall test) behind `monitorMemory`.
 
 pub mod cache;
+pub mod monitor;
 
 mod binding;
