@@ -74,7 +74,7 @@ export interface MetricVerdict {
   metric: string
   /** Points in the judged series. */
   points: number
-  /** Newest floor, bytes (for `rss`: `rss - heapTotal`). */
+  /** Newest floor, bytes (for `rss`: the lowest periodic reading). */
   floorBytes?: number
   /** Theil–Sen slope over the window, bytes per minute. */
   bytesPerMinute?: number

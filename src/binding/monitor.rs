@@ -51,7 +51,7 @@ pub struct MetricVerdict {
     pub metric: String,
     /// Points in the judged series.
     pub points: u32,
-    /// Newest floor, bytes (for `rss`: `rss - heapTotal`).
+    /// Newest floor, bytes (for `rss`: the lowest periodic reading).
     pub floor_bytes: Option<f64>,
     /// Theil–Sen slope over the window, bytes per minute.
     pub bytes_per_minute: Option<f64>,

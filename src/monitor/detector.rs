@@ -15,9 +15,9 @@ pub enum Metric {
     External,
     /// The `ArrayBuffer`/`Buffer` backing stores (part of `External`), post-GC floor.
     ArrayBuffers,
-    /// Resident memory outside the JS heap (`rss - heapTotal`), lower envelope of
-    /// the periodic samples; judged only while neither the heap nor `External`
-    /// explains its growth.
+    /// Resident memory, lower envelope of the periodic samples; judged only
+    /// while neither the heap nor `External` is suspected (their growth would
+    /// explain it), so it catches native leaks outside V8's accounting.
     Rss,
 }
 
@@ -199,11 +199,12 @@ struct State {
 }
 
 /// Persistence. A leak lifts every part of the window and is still growing at
-/// its end; a one-off rise (a cache filling up, a deploy) does neither. So:
-/// the median of each quarter of the series (by time) must exceed the previous
-/// one by at least `min_slope` times a quarter's length (one step or a ramp
-/// shorter than half the window leaves a flat pair), and the Theil–Sen slope of
-/// the newest quarter must be at least `min_slope` (a finished ramp is flat there).
+/// its end; a one-off rise (a cache filling up, a deploy, a warm-up) does
+/// neither. So the median of each quarter of the series (by time) must exceed
+/// the previous one by at least `min_slope` times a quarter's length (a step or
+/// a ramp shorter than half the window leaves a flat pair; a warm-up that levels
+/// off, a small last step), and the Theil–Sen slope of the newest quarter must
+/// be at least `min_slope` (a finished ramp is flat there).
 fn persists(pts: &[Point], min_slope: f64) -> bool {
     let (first, last) = (pts[0].0, pts[pts.len() - 1].0);
     let quarter = (last - first) / 4.0;
@@ -238,7 +239,7 @@ pub struct Monitor {
     after_any: [FloorSeries; 3],
     /// …and after full collections only.
     after_major: [FloorSeries; 3],
-    /// `rss - heapTotal` from the periodic samples.
+    /// rss from the periodic samples.
     rss: FloorSeries,
     states: [State; 4],
 }
@@ -264,7 +265,7 @@ impl Monitor {
     pub fn add(&mut self, r: &Reading) {
         let floors = [r.heap_used, r.external, r.array_buffers];
         match r.kind {
-            ReadingKind::Periodic => self.rss.push(r.t, r.rss - r.heap_total),
+            ReadingKind::Periodic => self.rss.push(r.t, r.rss),
             ReadingKind::AfterMinorGc => {
                 for (s, v) in self.after_any.iter_mut().zip(floors) {
                     s.push(r.t, v);
@@ -294,8 +295,12 @@ impl Monitor {
             self.states[i].floor = self.after_any[i].last().map(|p| p.1);
             self.apply(i, v, &mut events);
         }
-        // Growth of rss the heap or Buffers explain is theirs to report.
-        let explained = self.states[0].last.suspect || self.states[1].last.suspect;
+        // Growth of rss the heap or Buffers explain is theirs to report: rss is
+        // judged only while both are neither suspected nor visibly growing.
+        let half = self.settings.threshold_per_ms() / 2.0;
+        let explained = self.states[..2]
+            .iter()
+            .any(|s| s.last.suspect || s.last.slope.is_some_and(|x| x >= half));
         self.states[3].floor = self.rss.last().map(|p| p.1);
         if explained {
             // Not judged: the alarm state stands until rss can be judged again.
@@ -309,15 +314,18 @@ impl Monitor {
 
     fn judge_floor(&self, i: usize) -> Verdict {
         let major = self.after_major[i].points();
-        if major.len() >= self.settings.min_samples as usize {
+        // Between full collections, minor-GC floors also rise with garbage
+        // promoted to old space: a sawtooth with one tooth per full collection.
+        // Once the window holds a few teeth, the full-GC floors alone decide.
+        if major.len() >= 3 {
             return self.judge(&major);
         }
         let mut v = self.judge(&self.after_any[i].points());
-        // Between full collections, minor-GC floors also rise with promoted
-        // garbage; full collections that find no growth overrule them.
-        if v.suspect && major.len() >= 2 {
-            let span = major[major.len() - 1].0 - major[0].0;
-            let slope = theil_sen(&major).unwrap_or(0.0);
+        // Two full collections a quarter window apart that show no growth
+        // overrule minor floors climbing in between.
+        if v.suspect && major.len() == 2 {
+            let span = major[1].0 - major[0].0;
+            let slope = (major[1].1 - major[0].1) / span;
             if span >= self.settings.window_ms / 4.0
                 && slope < self.settings.threshold_per_ms() / 2.0
             {
@@ -355,7 +363,7 @@ impl Monitor {
         v.suspect = v.judged
             && slope >= limit
             && v.confidence.is_some_and(|c| c >= st.confidence)
-            && persists(pts, limit / 2.0);
+            && persists(pts, (limit / 2.0).max(slope / 3.0));
         v.flat = v.recent.is_some_and(|s| s < limit / 2.0);
         v
     }

@@ -6,14 +6,19 @@
 //! and drops at each collection. Its *peaks* say nothing about leaks; its
 //! *floor* (what survives a collection) does. So the heap, `external` and
 //! `arrayBuffers` are judged only on readings taken right after a GC, reduced to
-//! the lowest reading per time bucket ([`series::FloorSeries`]). Full
-//! (mark-compact) collections give the truest floor and are used alone when the
-//! window holds at least `min_samples` of them; otherwise the floors after any
-//! collection are used, and full collections that show no growth overrule them
-//! (scavenge floors also rise with promoted garbage waiting for the next full
-//! collection). `rss` is judged as `rss - heapTotal`, the resident memory
-//! outside the JS heap, and only while neither the heap nor `external` is
-//! suspected, since their growth would explain it.
+//! the lowest reading per time bucket ([`series::FloorSeries`]). Between full
+//! (mark-compact) collections, floors after scavenges also climb with garbage
+//! promoted to old space, a sawtooth with one tooth per full collection; so
+//! once the window holds three or more full collections, their floors alone
+//! are judged. Otherwise the floors after any collection are, unless two full
+//! collections a quarter window apart show no growth. (A single old-space cycle
+//! longer than the whole window cannot be told from a leak: choose a window
+//! that spans several of them.)
+//!
+//! `rss` is judged on the lower envelope of the periodic samples, and only
+//! while the heap and `external` floors are neither suspected nor growing at
+//! half the threshold (their growth would explain it): what it adds is native
+//! memory outside V8's books.
 //!
 //! # The test
 //! For each series over the last `window_ms`, a leak is suspected when all of:
@@ -22,8 +27,9 @@
 //! 2. its Theil–Sen slope is at least `threshold_bytes_per_minute`;
 //! 3. a one-sided Mann–Kendall test rejects "no upward trend" at `confidence`;
 //! 4. persistence: the median of each quarter of the window exceeds the one
-//!    before by at least half the threshold's worth of growth, and the newest
-//!    quarter alone still grows at half the threshold or more.
+//!    before, and the newest quarter alone still grows, each at no less than
+//!    half the threshold and a third of the overall slope (growth spread over
+//!    the whole window, not bunched in one part of it).
 //!
 //! Why these: memory readings are not Gaussian. A GC that ran late, a burst of
 //! in-flight requests or a cache fill puts single readings far off the line.

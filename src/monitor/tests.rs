@@ -162,10 +162,16 @@ fn churn_with_promoted_garbage_between_full_gcs_never_alarms() {
     sim.major_every = 25.0 * S;
     let mut m = Monitor::new(settings()).unwrap();
     assert_eq!(sim.run(&mut m, 60.0 * MIN), vec![]);
-    // Rare full GCs (every 150 s, a 150 s sawtooth in the minor floors): the
-    // flat major floors overrule the minor ones.
+    // Rarer full GCs (every 150 s, four teeth per window): still enough
+    // full-GC floors to judge on them alone.
     sim.promoted_per_ms = 40.0 * MB / (150.0 * S);
     sim.major_every = 150.0 * S;
+    let mut m = Monitor::new(settings()).unwrap();
+    assert_eq!(sim.run(&mut m, 60.0 * MIN), vec![]);
+    // Two teeth per window: the minor floors are judged, and the two flat
+    // full-GC floors overrule their climb.
+    sim.promoted_per_ms = 40.0 * MB / (280.0 * S);
+    sim.major_every = 280.0 * S;
     let mut m = Monitor::new(settings()).unwrap();
     assert_eq!(sim.run(&mut m, 60.0 * MIN), vec![]);
 }
