@@ -1,4 +1,6 @@
 'use strict'
 // The public entry: one line per capability. Each lib/ module exports its API.
 module.exports = {
+  ...require('./lib/monitor'),
+  ...require('./lib/metrics'),
 }

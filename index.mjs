@@ -2,3 +2,4 @@
 import cjs from './index.js'
 
 export default cjs
+export const { monitorMemory, startFromEnv, MemoryMonitor, registerMetrics } = cjs

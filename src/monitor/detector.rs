@@ -239,8 +239,9 @@ pub struct Monitor {
     after_any: [FloorSeries; 3],
     /// …and after full collections only.
     after_major: [FloorSeries; 3],
-    /// rss from the periodic samples.
+    /// rss and heapTotal from the periodic samples.
     rss: FloorSeries,
+    heap_total: FloorSeries,
     states: [State; 4],
 }
 
@@ -253,6 +254,7 @@ impl Monitor {
             after_any: [s(), s(), s()],
             after_major: [s(), s(), s()],
             rss: s(),
+            heap_total: s(),
             states: [State::default(); 4],
         })
     }
@@ -265,7 +267,10 @@ impl Monitor {
     pub fn add(&mut self, r: &Reading) {
         let floors = [r.heap_used, r.external, r.array_buffers];
         match r.kind {
-            ReadingKind::Periodic => self.rss.push(r.t, r.rss),
+            ReadingKind::Periodic => {
+                self.rss.push(r.t, r.rss);
+                self.heap_total.push(r.t, r.heap_total);
+            }
             ReadingKind::AfterMinorGc => {
                 for (s, v) in self.after_any.iter_mut().zip(floors) {
                     s.push(r.t, v);
@@ -288,6 +293,7 @@ impl Monitor {
             s.prune(cutoff);
         }
         self.rss.prune(cutoff);
+        self.heap_total.prune(cutoff);
 
         let mut events = Vec::new();
         for i in 0..3 {
@@ -296,11 +302,13 @@ impl Monitor {
             self.apply(i, v, &mut events);
         }
         // Growth of rss the heap or Buffers explain is theirs to report: rss is
-        // judged only while both are neither suspected nor visibly growing.
+        // judged only while the heap floor, the heap's capacity (heapTotal) and
+        // external are neither suspected nor visibly growing.
         let half = self.settings.threshold_per_ms() / 2.0;
         let explained = self.states[..2]
             .iter()
-            .any(|s| s.last.suspect || s.last.slope.is_some_and(|x| x >= half));
+            .any(|s| s.last.suspect || s.last.slope.is_some_and(|x| x >= half))
+            || theil_sen(&self.heap_total.points()).is_some_and(|x| x >= half);
         self.states[3].floor = self.rss.last().map(|p| p.1);
         if explained {
             // Not judged: the alarm state stands until rss can be judged again.

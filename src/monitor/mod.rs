@@ -16,8 +16,9 @@
 //! that spans several of them.)
 //!
 //! `rss` is judged on the lower envelope of the periodic samples, and only
-//! while the heap and `external` floors are neither suspected nor growing at
-//! half the threshold (their growth would explain it): what it adds is native
+//! while the heap floor, `heapTotal` (the heap's capacity, which V8 grows under
+//! churn) and `external` are neither suspected nor growing at half the
+//! threshold, since their growth would explain it: what rss adds is native
 //! memory outside V8's books.
 //!
 //! # The test
