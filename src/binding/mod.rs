@@ -4,3 +4,4 @@
 mod cache;
 mod error;
 mod monitor;
+mod raw;

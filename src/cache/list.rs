@@ -105,20 +105,18 @@ impl List {
         Some(t)
     }
 
-    /// Visits slots from head to tail (most to least recent).
-    pub fn for_each(&self, links: &Links, mut f: impl FnMut(u32)) {
+    /// Visits slots from head to tail (most to least recent) while `f` returns true.
+    pub fn for_each(&self, links: &Links, mut f: impl FnMut(u32) -> bool) {
         let mut s = self.head;
-        while s != NIL {
-            f(s);
+        while s != NIL && f(s) {
             s = links.next[s as usize];
         }
     }
 
-    /// Visits slots from tail to head (least to most recent).
-    pub fn for_each_rev(&self, links: &Links, mut f: impl FnMut(u32)) {
+    /// Visits slots from tail to head (least to most recent) while `f` returns true.
+    pub fn for_each_rev(&self, links: &Links, mut f: impl FnMut(u32) -> bool) {
         let mut s = self.tail;
-        while s != NIL {
-            f(s);
+        while s != NIL && f(s) {
             s = links.prev[s as usize];
         }
     }
@@ -134,7 +132,10 @@ mod tests {
 
     fn collect(list: &List, links: &Links) -> Vec<u32> {
         let mut v = Vec::new();
-        list.for_each(links, |s| v.push(s));
+        list.for_each(links, |s| {
+            v.push(s);
+            true
+        });
         v
     }
 
@@ -168,7 +169,10 @@ mod tests {
             l.push_front(&mut links, s);
         }
         let mut rev = Vec::new();
-        l.for_each_rev(&links, |s| rev.push(s));
+        l.for_each_rev(&links, |s| {
+            rev.push(s);
+            true
+        });
         assert_eq!(rev, [4, 1, 3]);
     }
 }

@@ -35,7 +35,7 @@ impl Policy for Lru {
         self.list.reset();
     }
 
-    fn for_each(&self, reverse: bool, f: &mut dyn FnMut(u32)) {
+    fn for_each(&self, reverse: bool, f: &mut dyn FnMut(u32) -> bool) {
         if reverse {
             self.list.for_each_rev(&self.links, f)
         } else {

@@ -23,4 +23,4 @@ mod store;
 pub use expiry::ExpiryIndex;
 pub use list::{Links, List, NIL};
 pub use policy::{Policy, PolicyKind};
-pub use store::{Limits, Store, StoreError};
+pub use store::{Limits, Store, StoreError, INSERT_FLAG, MAX_ENTRIES};

@@ -45,6 +45,7 @@ pub trait Policy {
     /// Forgets every slot (frequency history may be kept).
     fn clear(&mut self);
     /// Visits resident slots from most to least recently used (or the policy's
-    /// nearest equivalent), or the reverse.
-    fn for_each(&self, reverse: bool, f: &mut dyn FnMut(u32));
+    /// nearest equivalent), or the reverse, while `f` returns true. In reverse,
+    /// the first slots visited are the next victims, in eviction order.
+    fn for_each(&self, reverse: bool, f: &mut dyn FnMut(u32) -> bool);
 }

@@ -4,6 +4,13 @@ use super::expiry::ExpiryIndex;
 use super::policy::{Policy, PolicyKind};
 use std::fmt;
 
+/// Marks an access-log entry as an insert: the slot (first evicted, if resident)
+/// becomes a new entry. The caller chose the slot from [`Store::reserve_ahead`].
+pub const INSERT_FLAG: u32 = 1 << 31;
+
+/// Most entries a store may hold: slot indices must stay below [`INSERT_FLAG`].
+pub const MAX_ENTRIES: u32 = INSERT_FLAG - 1;
+
 /// Bounds on what a store holds; `0` means "no bound" for either field.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limits {
@@ -20,7 +27,7 @@ pub enum StoreError {
     NotResident(u32),
     /// A weight larger than `max_weight`: it could never fit.
     TooHeavy { weight: u64, max_weight: u64 },
-    /// `max_entries` of `u32::MAX` leaves no room for the sentinel slot index.
+    /// More entries than slot indices can address ([`MAX_ENTRIES`]).
     MaxTooLarge(u32),
 }
 
@@ -35,7 +42,7 @@ impl fmt::Display for StoreError {
                 )
             }
             StoreError::MaxTooLarge(m) => {
-                write!(f, "max {m} is too large (at most {})", u32::MAX - 1)
+                write!(f, "max {m} is too large (at most {MAX_ENTRIES})")
             }
         }
     }
@@ -47,8 +54,12 @@ pub struct Store {
     policy: Box<dyn Policy>,
     limits: Limits,
     resident: Vec<bool>,
+    /// Per slot: handed out by `reserve_ahead` and not yet inserted into.
+    is_reserved: Vec<bool>,
     weights: Vec<u64>,
     free: Vec<u32>,
+    /// Free slots handed out by `reserve_ahead` and not yet inserted into.
+    reserved: Vec<u32>,
     len: u32,
     total_weight: u64,
     expiry: ExpiryIndex,
@@ -67,15 +78,17 @@ impl fmt::Debug for Store {
 
 impl Store {
     pub fn new(kind: PolicyKind, limits: Limits) -> Result<Store, StoreError> {
-        if limits.max_entries == u32::MAX {
+        if limits.max_entries > MAX_ENTRIES {
             return Err(StoreError::MaxTooLarge(limits.max_entries));
         }
         Ok(Store {
             policy: kind.build(),
             limits,
             resident: Vec::new(),
+            is_reserved: Vec::new(),
             weights: Vec::new(),
             free: Vec::new(),
+            reserved: Vec::new(),
             len: 0,
             total_weight: 0,
             expiry: ExpiryIndex::default(),
@@ -129,6 +142,77 @@ impl Store {
         }
     }
 
+    /// Replays an access log whose entries may also be inserts
+    /// (`slot | INSERT_FLAG`, with the expiry time at the same index of
+    /// `expires`; not finite for none). An insert into a resident slot evicts its
+    /// entry first. Inserts into slots that were not reserved are ignored.
+    pub fn replay_log(&mut self, log: &[u32], expires: &[f64]) {
+        for (i, &entry) in log.iter().enumerate() {
+            if entry & INSERT_FLAG == 0 {
+                if self.is_resident(entry) {
+                    self.policy.access(entry);
+                }
+                continue;
+            }
+            let slot = entry & !INSERT_FLAG;
+            let s = slot as usize;
+            if s >= self.resident.len() {
+                continue;
+            }
+            if self.resident[s] {
+                self.policy.remove(slot);
+                self.expiry.forget(slot);
+                self.len -= 1;
+                self.total_weight -= std::mem::take(&mut self.weights[s]);
+            } else if !self.is_reserved[s] {
+                continue;
+            }
+            self.is_reserved[s] = false;
+            self.resident[s] = true;
+            self.len += 1;
+            self.policy.insert(slot, 0, 0);
+            if let Some(&at) = expires.get(i).filter(|at| at.is_finite()) {
+                self.expiry.set(slot, at);
+            }
+        }
+    }
+
+    /// Hands the caller up to `free` free slots (allocating new ones as needed,
+    /// never past `max_entries`) and then up to `victims` resident slots in
+    /// eviction order, appended to `out`. Returns how many are free slots. The
+    /// free ones stay reserved until [`Store::unreserve`].
+    pub fn reserve_ahead(&mut self, free: u32, victims: u32, out: &mut Vec<u32>) -> u32 {
+        self.unreserve();
+        let room = match self.limits.max_entries {
+            0 => free,
+            max => free.min(max.saturating_sub(self.len)),
+        };
+        for _ in 0..room {
+            let s = self.alloc();
+            self.is_reserved[s as usize] = true;
+            self.reserved.push(s);
+            out.push(s);
+        }
+        let mut left = victims;
+        if left > 0 {
+            self.policy.for_each(true, &mut |s| {
+                out.push(s);
+                left -= 1;
+                left > 0
+            });
+        }
+        room
+    }
+
+    /// Returns reserved slots that were not inserted into to the free list.
+    pub fn unreserve(&mut self) {
+        for s in std::mem::take(&mut self.reserved) {
+            if std::mem::take(&mut self.is_reserved[s as usize]) {
+                self.free.push(s);
+            }
+        }
+    }
+
     /// Records one hit.
     pub fn access(&mut self, slot: u32) -> Result<(), StoreError> {
         self.check(slot)?;
@@ -143,6 +227,7 @@ impl Store {
         let s = self.resident.len();
         let cap = (s + 1).next_power_of_two().max(16);
         self.resident.resize(cap, false);
+        self.is_reserved.resize(cap, false);
         self.weights.resize(cap, 0);
         self.policy.ensure(cap);
         self.expiry.ensure(cap);
@@ -267,7 +352,10 @@ impl Store {
 
     /// Visits resident slots from most to least recently used, or the reverse.
     pub fn for_each(&self, reverse: bool, mut f: impl FnMut(u32)) {
-        self.policy.for_each(reverse, &mut f);
+        self.policy.for_each(reverse, &mut |s| {
+            f(s);
+            true
+        });
     }
 
     /// Empties the store. Slot arrays keep their size.
@@ -279,6 +367,8 @@ impl Store {
         self.len = 0;
         self.total_weight = 0;
         self.free.clear();
+        self.reserved.clear();
+        self.is_reserved.fill(false);
         self.free.extend((0..self.resident.len() as u32).rev());
     }
 }
@@ -409,17 +499,54 @@ mod tests {
     }
 
     #[test]
-    fn max_of_u32_max_is_refused() {
+    fn max_past_the_slot_range_is_refused() {
+        let limits = Limits {
+            max_entries: MAX_ENTRIES + 1,
+            max_weight: 0,
+        };
         assert_eq!(
-            Store::new(
-                PolicyKind::Lru,
-                Limits {
-                    max_entries: u32::MAX,
-                    max_weight: 0
-                }
-            )
-            .err(),
-            Some(StoreError::MaxTooLarge(u32::MAX))
+            Store::new(PolicyKind::Lru, limits).err(),
+            Some(StoreError::MaxTooLarge(MAX_ENTRIES + 1))
         );
+    }
+
+    #[test]
+    fn caller_chosen_inserts_replay_as_exact_lru() {
+        let mut s = store(3, 0);
+        let mut ahead = Vec::new();
+        // room for three: three free slots reserved, no victims needed
+        assert_eq!(s.reserve_ahead(8, 0, &mut ahead), 3);
+        let (a, b, c) = (ahead[0], ahead[1], ahead[2]);
+        let log = [a | INSERT_FLAG, b | INSERT_FLAG, c | INSERT_FLAG, a];
+        s.replay_log(&log, &[f64::NAN, 9.0, f64::NAN, 0.0]);
+        assert_eq!(order(&s), [a, c, b]);
+        assert_eq!(s.len(), 3);
+        // full: the victims come least recent first
+        ahead.clear();
+        assert_eq!(s.reserve_ahead(8, 2, &mut ahead), 0);
+        assert_eq!(ahead, [b, c]);
+        // the caller evicts b by inserting into its slot; b's expiry goes with it
+        s.replay_log(&[b | INSERT_FLAG], &[f64::INFINITY]);
+        assert_eq!(order(&s), [b, a, c]);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.next_due(), None);
+    }
+
+    #[test]
+    fn unused_reservations_return_to_the_free_list() {
+        let mut s = store(0, 0);
+        let mut ahead = Vec::new();
+        s.reserve_ahead(4, 0, &mut ahead);
+        s.replay_log(&[ahead[0] | INSERT_FLAG], &[f64::NAN]);
+        s.unreserve();
+        let mut ev = Vec::new();
+        let mut got: Vec<u32> = (0..3).map(|_| s.insert(0, 0, &mut ev).unwrap()).collect();
+        got.sort_unstable();
+        let mut expected = ahead[1..].to_vec();
+        expected.sort_unstable();
+        assert_eq!(got, expected);
+        // an insert into a slot nobody reserved is ignored
+        s.replay_log(&[1000 | INSERT_FLAG, 5 | INSERT_FLAG], &[]);
+        assert_eq!(s.len(), 4);
     }
 }

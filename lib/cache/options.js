@@ -1,0 +1,105 @@
+'use strict'
+// Validation of LRUCache options. Every message names the option and the value
+// it got: TypeError for a value of the wrong type, RangeError for one out of range.
+
+const { inspect } = require('node:util')
+
+const MAX_ENTRIES = 2 ** 32 - 2 // slot indices are u32, with one sentinel
+
+function show(value) {
+  return inspect(value, { depth: 0, breakLength: Infinity, maxStringLength: 40 })
+}
+
+function fail(Ctor, message) {
+  const err = new Ctor(`LRUCache: ${message}`)
+  err.code = 'ERR_LEAKGUARD_OPTION'
+  return err
+}
+
+/** A whole number in [min, max], or `undefined`/0 meaning "not set". */
+function optionalInt(name, value, { min = 0, max = Number.MAX_SAFE_INTEGER, what } = {}) {
+  if (value === undefined) return 0
+  if (typeof value !== 'number') {
+    throw fail(TypeError, `${name} must be a number, got ${show(value)}`)
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw fail(RangeError, `${name} must be ${what}, got ${show(value)}`)
+  }
+  return value
+}
+
+function optionalFn(name, value) {
+  if (value !== undefined && typeof value !== 'function') {
+    throw fail(TypeError, `${name} must be a function, got ${show(value)}`)
+  }
+  return value
+}
+
+const POLICIES = ['lru', 'tinylfu']
+
+/** Checks constructor options; returns the normalized numeric limits. */
+function checkOptions(options) {
+  if (options === null || typeof options !== 'object') {
+    throw fail(TypeError, `options must be an object with max, maxSize or ttl, got ${show(options)}`)
+  }
+  const o = options
+  const max = optionalInt('max', o.max, { max: MAX_ENTRIES, what: `an integer from 0 to ${MAX_ENTRIES}` })
+  const maxSize = optionalInt('maxSize', o.maxSize, { what: 'a non-negative integer' })
+  const maxEntrySize = optionalInt('maxEntrySize', o.maxEntrySize, { what: 'a non-negative integer' })
+  const ttl = optionalInt('ttl', o.ttl, { what: 'a non-negative integer (milliseconds)' })
+  const ttlResolution =
+    o.ttlResolution === undefined ? 1 : optionalInt('ttlResolution', o.ttlResolution, { what: 'a non-negative integer (milliseconds)' })
+  if (maxEntrySize && maxSize && maxEntrySize > maxSize) {
+    throw fail(RangeError, `maxEntrySize must not exceed maxSize (${maxSize}), got ${show(maxEntrySize)}`)
+  }
+  optionalFn('sizeCalculation', o.sizeCalculation)
+  if (o.sizeCalculation && !maxSize && !maxEntrySize) {
+    throw fail(TypeError, 'sizeCalculation needs maxSize or maxEntrySize to be set, got neither')
+  }
+  for (const name of ['dispose', 'disposeAfter', 'onInsert', 'fetchMethod', 'memoMethod']) {
+    optionalFn(name, o[name])
+  }
+  if (o.perf !== undefined && typeof o.perf?.now !== 'function') {
+    throw fail(TypeError, `perf must be an object with a now() method, got ${show(o.perf)}`)
+  }
+  const policy = o.policy === undefined ? 'lru' : o.policy
+  if (typeof policy !== 'string') {
+    throw fail(TypeError, `policy must be a string ("lru" or "tinylfu"), got ${show(policy)}`)
+  }
+  if (!POLICIES.includes(policy)) {
+    throw fail(RangeError, `policy must be "lru" or "tinylfu", got ${show(policy)}`)
+  }
+  if (o.name !== undefined && (typeof o.name !== 'string' || o.name === '')) {
+    throw fail(TypeError, `name must be a non-empty string, got ${show(o.name)}`)
+  }
+  if (!max && !maxSize && !(ttl && o.ttlAutopurge)) {
+    throw fail(
+      TypeError,
+      'refusing to create an unbounded cache: set max, maxSize, or ttl with ttlAutopurge ' +
+        `(got max: ${show(o.max)}, maxSize: ${show(o.maxSize)}, ttl: ${show(o.ttl)}, ttlAutopurge: ${show(o.ttlAutopurge)})`
+    )
+  }
+  return { max, maxSize, maxEntrySize: maxEntrySize || maxSize, ttl, ttlResolution, policy }
+}
+
+/** Checks an entry size given to set() or returned by sizeCalculation. */
+function checkSize(size, key, from) {
+  if (typeof size !== 'number' || !Number.isInteger(size) || size <= 0 || size > Number.MAX_SAFE_INTEGER) {
+    const Ctor = typeof size === 'number' ? RangeError : TypeError
+    throw fail(Ctor, `${from} must be a positive integer, got ${show(size)} for key ${show(key)}`)
+  }
+  return size
+}
+
+function checkTtl(ttl) {
+  return optionalInt('ttl', ttl, { what: 'a non-negative integer (milliseconds)' })
+}
+
+function checkStart(start) {
+  if (typeof start !== 'number' || !Number.isFinite(start)) {
+    throw fail(TypeError, `start must be a finite number (a past perf.now() value), got ${show(start)}`)
+  }
+  return start
+}
+
+module.exports = { checkOptions, checkSize, checkTtl, checkStart, fail, show }
