@@ -101,6 +101,7 @@ class MemoryMonitor extends EventEmitter {
     this.#timer = setInterval(() => this.#tick(), options.intervalMs)
     this.#timer.unref()
     this.#read(PERIODIC)
+    this.#flush()
     running.add(this)
   }
 
@@ -187,6 +188,7 @@ class MemoryMonitor extends EventEmitter {
    * window, the trend's confidence, and whether a leak alarm stands.
    */
   status() {
+    this.#flush()
     const metrics = {}
     for (const v of this.#core.status()) {
       metrics[v.metric] = {

@@ -195,7 +195,6 @@ struct State {
     since: f64,
     alarms: u64,
     last: Verdict,
-    floor: Option<f64>,
 }
 
 /// Persistence. A leak lifts every part of the window and is still growing at
@@ -298,7 +297,6 @@ impl Monitor {
         let mut events = Vec::new();
         for i in 0..3 {
             let v = self.judge_floor(i);
-            self.states[i].floor = self.after_any[i].last().map(|p| p.1);
             self.apply(i, v, &mut events);
         }
         // Growth of rss the heap or Buffers explain is theirs to report: rss is
@@ -309,7 +307,6 @@ impl Monitor {
             .iter()
             .any(|s| s.last.suspect || s.last.slope.is_some_and(|x| x >= half))
             || theil_sen(&self.heap_total.points()).is_some_and(|x| x >= half);
-        self.states[3].floor = self.rss.last().map(|p| p.1);
         if explained {
             // Not judged: the alarm state stands until rss can be judged again.
             self.states[3].last = Verdict::default();
@@ -400,14 +397,21 @@ impl Monitor {
         }
     }
 
-    /// The verdict on every metric as of the last evaluation.
+    /// The newest floor of metric `i`, as of the last reading.
+    fn newest_floor(&self, i: usize) -> Option<f64> {
+        let series = self.after_any.get(i).unwrap_or(&self.rss);
+        series.last().map(|p| p.1)
+    }
+
+    /// The verdict on every metric as of the last evaluation (the floors as of
+    /// the last reading).
     pub fn status(&self) -> [MetricStatus; 4] {
         std::array::from_fn(|i| {
             let st = &self.states[i];
             MetricStatus {
                 metric: Metric::ALL[i],
                 points: st.last.points as u32,
-                floor_bytes: st.floor,
+                floor_bytes: self.newest_floor(i),
                 bytes_per_minute: st.last.slope.map(|s| s * MS_PER_MINUTE),
                 confidence: st.last.confidence,
                 judged: st.last.judged,
