@@ -39,8 +39,8 @@ function alarms(events) {
 }
 
 function judgementCost() {
-  // Full default-sized windows: 200 buckets in every series.
-  const core = new MonitorCore({ windowMs: 600000, bucketMs: 3000, minSamples: 12, confidence: 0.99, thresholdBytesPerMinute: 1 << 20 })
+  // Full windows at the defaults (10 min window, 5 s buckets): 120 points per series.
+  const core = new MonitorCore({ windowMs: 600000, bucketMs: 5000, minSamples: 12, confidence: 0.99, thresholdBytesPerMinute: 1 << 20 })
   const batch = new Float64Array(7 * 400)
   for (let i = 0; i < 400; i++) {
     const t = i * 1500
@@ -87,7 +87,7 @@ async function main() {
   })
   console.table(rows)
   if (churn.leakguard.length) console.log('leakguard churn alarms:', churn.leakguard)
-  console.log(`one judgement (4 series × 200 points, Theil–Sen + Mann–Kendall): ${judgementCost().toFixed(0)} µs`)
+  console.log(`one judgement at the defaults (4 series × 120 points, Theil–Sen + Mann–Kendall): ${judgementCost().toFixed(0)} µs`)
 }
 
 main()

@@ -90,8 +90,9 @@ class MemoryMonitor extends EventEmitter {
     this.#options = Object.freeze(options)
     this.#core = new MonitorCore({
       windowMs: options.windowMs,
-      // At most 200 buckets per window keeps each judgement well under a millisecond.
-      bucketMs: Math.max(options.intervalMs, options.windowMs / 200),
+      // At most 120 buckets per window keeps a judgement (on the JS thread,
+      // once per interval) around a millisecond.
+      bucketMs: Math.max(options.intervalMs, options.windowMs / 120),
       minSamples: options.minSamples,
       confidence: options.confidence,
       thresholdBytesPerMinute: options.thresholdBytesPerMinute,

@@ -187,6 +187,7 @@ struct Verdict {
     /// Clear evidence that growth stopped.
     flat: bool,
     start: f64,
+    end: f64,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -318,22 +319,27 @@ impl Monitor {
     }
 
     fn judge_floor(&self, i: usize) -> Verdict {
+        // Full-GC floors are the truest; they decide alone when there are
+        // enough of them to judge.
         let major = self.after_major[i].points();
-        // Between full collections, minor-GC floors also rise with garbage
-        // promoted to old space: a sawtooth with one tooth per full collection.
-        // Once the window holds a few teeth, the full-GC floors alone decide.
-        if major.len() >= 3 {
-            return self.judge(&major);
+        let by_major = self.judge(&major);
+        if by_major.judged {
+            return by_major;
         }
         let mut v = self.judge(&self.after_any[i].points());
-        // Two full collections a quarter window apart that show no growth
-        // overrule minor floors climbing in between.
-        if v.suspect && major.len() == 2 {
-            let span = major[1].0 - major[0].0;
-            let slope = (major[1].1 - major[0].1) / span;
-            if span >= self.settings.window_ms / 4.0
-                && slope < self.settings.threshold_per_ms() / 2.0
-            {
+        // Between full collections, minor-GC floors also climb with garbage
+        // promoted to old space: a sawtooth with one tooth per full collection.
+        // Under a leak the full-GC floors rise as fast; so full collections
+        // showing less than a third of the minor floors' climb (or less than
+        // half the threshold) overrule it: over a quarter window or more, or
+        // over the newer half of the window (a warm-up that has levelled off).
+        if v.suspect && major.len() >= 2 {
+            let least = (self.settings.threshold_per_ms() / 2.0).max(v.slope.unwrap_or(0.0) / 3.0);
+            let slow = |pts: &[Point]| pts.len() >= 2 && theil_sen(pts).is_some_and(|s| s < least);
+            let span = major[major.len() - 1].0 - major[0].0;
+            let mid = v.end - self.settings.window_ms / 2.0;
+            let recent = &major[major.partition_point(|p| p.0 < mid)..];
+            if (span >= self.settings.window_ms / 4.0 && slow(&major)) || slow(recent) {
                 v.suspect = false;
                 v.flat = true;
             }
@@ -346,6 +352,7 @@ impl Monitor {
         let mut v = Verdict {
             points: pts.len(),
             start: pts.first().map_or(0.0, |p| p.0),
+            end: pts.last().map_or(0.0, |p| p.0),
             ..Verdict::default()
         };
         if pts.len() < 3 {

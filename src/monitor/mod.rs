@@ -6,14 +6,15 @@
 //! and drops at each collection. Its *peaks* say nothing about leaks; its
 //! *floor* (what survives a collection) does. So the heap, `external` and
 //! `arrayBuffers` are judged only on readings taken right after a GC, reduced to
-//! the lowest reading per time bucket ([`series::FloorSeries`]). Between full
-//! (mark-compact) collections, floors after scavenges also climb with garbage
-//! promoted to old space, a sawtooth with one tooth per full collection; so
-//! once the window holds three or more full collections, their floors alone
-//! are judged. Otherwise the floors after any collection are, unless two full
-//! collections a quarter window apart show no growth. (A single old-space cycle
-//! longer than the whole window cannot be told from a leak: choose a window
-//! that spans several of them.)
+//! the lowest reading per time bucket ([`series::FloorSeries`]). Floors after
+//! full (mark-compact) collections are the truest, and decide alone when there
+//! are enough of them to judge (`min_samples` spanning half the window). Until
+//! then the floors after any collection are judged; but these also climb with
+//! garbage promoted to old space between full collections, a sawtooth with one
+//! tooth per full collection, so full collections that show less than a third
+//! of the climb overrule them, over a quarter window or more or over the newer
+//! half of the window (under a leak both see the same growth). A single old-space cycle longer than the whole window
+//! cannot be told from a leak: choose a window that spans several of them.
 //!
 //! `rss` is judged on the lower envelope of the periodic samples, and only
 //! while the heap floor, `heapTotal` (the heap's capacity, which V8 grows under

@@ -162,18 +162,32 @@ fn churn_with_promoted_garbage_between_full_gcs_never_alarms() {
     sim.major_every = 25.0 * S;
     let mut m = Monitor::new(settings()).unwrap();
     assert_eq!(sim.run(&mut m, 60.0 * MIN), vec![]);
-    // Rarer full GCs (every 150 s, four teeth per window): still enough
-    // full-GC floors to judge on them alone.
+    // Rarer full GCs (every 150 s, four teeth per window): too few to judge
+    // on alone, but their flat floors overrule the climbing minor floors.
     sim.promoted_per_ms = 40.0 * MB / (150.0 * S);
     sim.major_every = 150.0 * S;
     let mut m = Monitor::new(settings()).unwrap();
     assert_eq!(sim.run(&mut m, 60.0 * MIN), vec![]);
-    // Two teeth per window: the minor floors are judged, and the two flat
-    // full-GC floors overrule their climb.
+    // Two teeth per window, likewise.
     sim.promoted_per_ms = 40.0 * MB / (280.0 * S);
     sim.major_every = 280.0 * S;
     let mut m = Monitor::new(settings()).unwrap();
     assert_eq!(sim.run(&mut m, 60.0 * MIN), vec![]);
+}
+
+#[test]
+fn a_leak_with_rare_full_gcs_alarms_on_the_minor_floors() {
+    // A growing heap makes full GCs rarer: one every 150 s is too few to judge
+    // on alone, and they rise with the leak, so they do not overrule it.
+    let mut sim = Sim::flat(0.0);
+    sim.live = Box::new(|t| 50.0 * MB + 3.0 * MB * t / MIN);
+    sim.major_every = 150.0 * S;
+    sim.promoted_per_ms = 10.0 * MB / (150.0 * S);
+    let mut m = Monitor::new(settings()).unwrap();
+    let l = leaks(&sim.run(&mut m, 20.0 * MIN));
+    assert_eq!(l.len(), 1, "{l:?}");
+    assert_eq!(l[0].1, Metric::HeapUsed);
+    assert!(l[0].0 <= 7.0 * MIN, "alarm at {}", l[0].0);
 }
 
 #[test]
