@@ -73,6 +73,8 @@ export interface MonitorStatus {
 }
 
 export declare class MemoryMonitor extends EventEmitter {
+  /** Same as monitorMemory(options). */
+  constructor(options?: MonitorOptions)
   readonly options: Readonly<Required<MonitorOptions>>
   readonly running: boolean
   /** Stops sampling (idempotent); status() keeps the last verdicts. */

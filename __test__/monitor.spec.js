@@ -21,6 +21,7 @@ test('options are validated with errors naming the option and the value', () => 
   )
   assert.throws(() => monitorMemory({ interval: 100 }), option('TypeError', 'unknown option "interval"; known: intervalMs, windowMs, minSamples, confidence, thresholdBytesPerMinute'))
   assert.throws(() => monitorMemory(null), option('TypeError', 'options must be an object, got null'))
+  assert.throws(() => new MemoryMonitor({ minSamples: 2 }), option('RangeError', 'minSamples must be an integer from 8 to 100, got 2'))
 })
 
 test('a monitor samples on its timer, reports status, emits sample, and stops', async () => {

@@ -27,7 +27,7 @@ function run(mode, seconds) {
   })
 }
 
-const seconds = (ms) => (ms === undefined ? 'none' : `${(ms / 1000).toFixed(1)} s`)
+const seconds = (ms) => (ms === undefined ? `none in ${LEAK_SECONDS} s` : `${(ms / 1000).toFixed(1)} s`)
 
 function alarms(events) {
   const by = { leakguard: [], memwatch: [], leastSquares: [] }
@@ -60,7 +60,7 @@ async function main() {
   const first = (list, metric) => list.find((e) => !metric || metric.includes(e.metric))?.at
   const lgLeak = first(leak.leakguard, ['heapUsed'])
   const lgBuf = first(buffer.leakguard, ['external', 'arrayBuffers'])
-  const ratio = (x, base) => (x === undefined || base === undefined ? '–' : `${(x / base).toFixed(2)}×`)
+  const ratio = (x, base) => (x === undefined || base === undefined ? 'no ratio' : `${(x / base).toFixed(2)}× leakguard`)
   rows.push({
     scenario: 'heap leak ~1 MB/s: first heapUsed alarm',
     leakguard: seconds(lgLeak),

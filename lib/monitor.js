@@ -85,8 +85,10 @@ class MemoryMonitor extends EventEmitter {
   #gcReadings = 0
   #latest = null
 
-  constructor(options) {
+  /** Validates `options` (see monitorMemory) and starts sampling. */
+  constructor(options = {}) {
     super()
+    options = settingsFrom(options)
     this.#options = Object.freeze(options)
     this.#core = new MonitorCore({
       windowMs: options.windowMs,
@@ -219,7 +221,7 @@ class MemoryMonitor extends EventEmitter {
  * monitor never keeps the process alive.
  */
 function monitorMemory(options = {}) {
-  return new MemoryMonitor(settingsFrom(options))
+  return new MemoryMonitor(options)
 }
 
 const ENV = {
