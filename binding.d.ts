@@ -14,6 +14,24 @@ export declare class AuditCore {
   rows(): Array<AuditRowStats>
 }
 
+/** Keeps the memory series of one process and decides when it leaks. */
+export declare class MonitorCore {
+  constructor(settings: MonitorSettings)
+  /**
+   * Records the first `count` readings of `records`, seven numbers each:
+   * time (ms), kind (0 periodic, 1 after a minor GC, 2 after a full GC),
+   * rss, heapUsed, heapTotal, external, arrayBuffers (bytes).
+   */
+  ingest(records: Float64Array, count: number): void
+  /**
+   * Judges every metric on the window ending at `now` (the readings' clock,
+   * ms) and returns the verdicts that changed.
+   */
+  evaluate(now: number): Array<MonitorEvent>
+  /** The verdict on every metric as of the last evaluation. */
+  status(): Array<MetricVerdict>
+}
+
 /**
  * Options of the audit core (validated first by the JS wrapper, which owns
  * the user-facing messages).
@@ -164,6 +182,61 @@ export declare function inspectSnapshotSync(path: string, options?: HeapOptions 
  * for 5 million keys): meant for benchmarks, not request paths.
  */
 export declare function loadTraceSync(path: string): Uint32Array
+
+/** The detector's current view of one metric. */
+export interface MetricVerdict {
+  metric: string
+  /** Points in the judged series. */
+  points: number
+  /** Newest floor, bytes (for `rss`: the lowest periodic reading). */
+  floorBytes?: number
+  /** Theil–Sen slope over the window, bytes per minute. */
+  bytesPerMinute?: number
+  /** Mann–Kendall confidence of an upward trend. */
+  confidence?: number
+  /** Whether the series had enough points and span to be judged. */
+  judged: boolean
+  /** Whether a leak alarm stands. */
+  suspected: boolean
+  /** Start of the growth behind a standing alarm (readings' clock, ms). */
+  since?: number
+  /** Leak alarms raised so far. */
+  alarms: number
+}
+
+/** A change of verdict on one metric. */
+export interface MonitorEvent {
+  /** `"leak"` or `"recovered"`. */
+  kind: string
+  /** `"heapUsed"`, `"external"`, `"arrayBuffers"` or `"rss"`. */
+  metric: string
+  /**
+   * Theil–Sen slope, bytes per minute (over the window for a leak, over its
+   * newer half for a recovery).
+   */
+  bytesPerMinute: number
+  /** Start of the growth the alarm is about, in the readings' clock (ms). */
+  since: number
+  /** Mann–Kendall confidence of the trend (leaks only). */
+  confidence?: number
+}
+
+/**
+ * Detector settings (validated again by the JS wrapper, which owns the
+ * user-facing messages).
+ */
+export interface MonitorSettings {
+  /** How far back the trend is judged, ms. */
+  windowMs: number
+  /** Width of the buckets readings are reduced to their minimum in, ms. */
+  bucketMs: number
+  /** Fewest points a series needs to be judged (at least 8). */
+  minSamples: number
+  /** Mann–Kendall confidence an upward trend needs, in (0.5, 1). */
+  confidence: number
+  /** Smallest growth worth an alarm, bytes per minute. */
+  thresholdBytesPerMinute: number
+}
 
 /** One hop of a retainer path: the edge followed (absent for the root) and the node reached. */
 export interface PathStep {

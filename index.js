@@ -4,6 +4,8 @@
 const cache = require('./lib/cache')
 const heap = require('./lib/heap')
 const audit = require('./lib/audit')
+const monitor = require('./lib/monitor')
+const metrics = require('./lib/metrics')
 
 module.exports = {
   LRUCache: cache.LRUCache,
@@ -16,4 +18,7 @@ module.exports = {
   formatInspect: heap.formatInspect,
   auditListeners: audit.auditListeners,
   currentAudit: audit.currentAudit,
+  monitorMemory: monitor.monitorMemory,
+  MemoryMonitor: monitor.MemoryMonitor,
+  registerMetrics: metrics.registerMetrics,
 }

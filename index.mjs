@@ -2,6 +2,7 @@
 import cjs from './index.js'
 
 export const { LRUCache, namedCaches } = cjs
-export default cjs
 export const { compareSnapshots, compareSnapshotsSync, inspectSnapshot, inspectSnapshotSync, formatDiff, formatInspect } = cjs
 export const { auditListeners, currentAudit } = cjs
+export const { monitorMemory, MemoryMonitor, registerMetrics } = cjs
+export default cjs

@@ -8,10 +8,13 @@
 //! - [`heap`]: reads V8 heap snapshots and compares them (`leakguard diff`).
 //! - [`audit`]: per call site listener counts, windowed growth and the leak
 //!   suspect rule behind `auditListeners` (fed in batches from JS hooks).
+//! - [`monitor`]: the memory trend monitor (post-GC floors, Theil–Sen slope,
+//!   Mann–Kendall test) behind `monitorMemory`.
 
 pub mod audit;
 pub mod cache;
 pub mod heap;
+pub mod monitor;
 
 // The N-API layer; exercised by the JS tests (napi-derive registers nothing
 // under cfg(test), so cargo test leaves it out).

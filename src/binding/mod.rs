@@ -5,5 +5,6 @@ mod audit;
 mod cache;
 mod error;
 mod heap;
+mod monitor;
 mod raw;
 mod trace;
