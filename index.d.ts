@@ -542,3 +542,48 @@ export interface MetricsOptions {
  * global one) and returns the created metric objects.
  */
 export declare function registerMetrics(register?: unknown, options?: MetricsOptions): unknown[]
+
+// ---------------------------------------------------------------- heap snapshots
+
+export interface WriteSnapshotOptions {
+  /** Directory for the snapshot (created files are mode 0600). Default: the current directory. */
+  dir?: string
+  /** gzip the file (compressed off the JS thread). Default false. */
+  gzip?: boolean
+  /** Keep the newest N of leakguard's snapshot files in `dir` (0: keep all). Default 5. */
+  keep?: number
+  /** Refuse a snapshot within this many ms of the last one's start. Default 0 (60000 for signals). */
+  minIntervalMs?: number
+  /** Log one `leakguard: {json}` line on stderr per snapshot. Default true. */
+  log?: boolean
+  /** Called with the result (e.g. to upload it); errors are logged, not thrown. */
+  onSnapshot?: (result: SnapshotResult) => unknown
+}
+
+export interface SnapshotResult {
+  /** Final path: `<dir>/heap-<UTC time>-<pid>-<seq>.heapsnapshot[.gz]`. */
+  path: string
+  /** Size on disk in bytes. */
+  bytes: number
+  /** From the call to the file in place, in ms. */
+  durationMs: number
+  /** How long the JS thread was blocked while V8 took and wrote the snapshot, in ms. */
+  pauseMs: number
+}
+
+/**
+ * Writes a heap snapshot of this thread's heap, atomically (never visible under
+ * its final name until whole), after checking free disk space. Rejects with
+ * `code` ERR_LEAKGUARD_SNAPSHOT_BUSY, _RATE, _DISK, _DIR or _IO.
+ */
+export declare function writeSnapshot(options?: WriteSnapshotOptions): Promise<SnapshotResult>
+
+/**
+ * Writes a snapshot on each `signal` (default SIGUSR2; SIGUSR1 and uncatchable
+ * signals are refused). Signals during a snapshot or within `minIntervalMs`
+ * (default 60000) are dropped, never queued. Main thread only. Returns a
+ * function that removes the handler.
+ */
+export declare function installSnapshotSignal(
+  options?: WriteSnapshotOptions & { signal?: string; onSignal?: (result: SnapshotResult) => void }
+): () => void
