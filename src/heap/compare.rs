@@ -18,7 +18,7 @@ pub fn tallies(g: &Graph, classes: &[u32], class_count: usize) -> Vec<Tally> {
         if g.is_counted(v) {
             let t = &mut out[classes[v as usize] as usize];
             t.count += 1;
-            t.self_size += g.self_size[v as usize];
+            t.self_size += g.size(v);
         }
     }
     out
@@ -97,7 +97,7 @@ pub fn compare(
             let gi = group_for(&mut groups, (k >> 32) as u32, new_nodes.len());
             let g = &mut groups[gi];
             g.deleted_count += 1;
-            g.freed_size += base.self_size[v as usize];
+            g.freed_size += base.size(v);
             i += 1;
         } else if take_target {
             let (k, v) = (kb(j), b[j]);
@@ -105,7 +105,7 @@ pub fn compare(
             new_nodes.push(v);
             let g = &mut groups[gi];
             g.new_count += 1;
-            g.allocated_size += target.self_size[v as usize];
+            g.allocated_size += target.size(v);
             g.new_range.end = new_nodes.len();
             j += 1;
         } else {

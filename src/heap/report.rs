@@ -102,8 +102,8 @@ fn info(g: &Graph, path: &str) -> SnapshotInfo {
     SnapshotInfo {
         path: path.to_string(),
         node_count: g.node_count() as u64,
-        edge_count: g.edge_count() as u64,
-        total_size: g.self_size.iter().sum(),
+        edge_count: g.edges_in_file(),
+        total_size: (0..g.node_count() as u32).map(|v| g.size(v)).sum(),
     }
 }
 
@@ -147,15 +147,16 @@ pub fn diff(base: &str, target: &str, opts: &Options) -> Result<DiffReport, Heap
         let b = t.join().expect("reader thread panicked");
         (a, b)
     });
-    Ok(diff_graphs(a?, base, &b?, target, opts))
+    Ok(diff_graphs(a?, base, b?, target, opts))
 }
 
-/// Compares two graphs. The base is consumed: it is dropped as soon as the
-/// objects are matched, before the target's dominator tree needs the memory.
+/// Compares two graphs. Both are consumed to bound peak memory: the base is
+/// dropped once objects are matched, the target's edge targets once the
+/// retainer search and the dominator pass have read them.
 pub fn diff_graphs(
     base: Graph,
     base_path: &str,
-    target: &Graph,
+    mut target: Graph,
     target_path: &str,
     opts: &Options,
 ) -> DiffReport {
@@ -165,17 +166,18 @@ pub fn diff_graphs(
     let n = table.names.len();
     let (base_tally, target_tally) = (
         tallies(&base, &base_classes, n),
-        tallies(target, &target_classes, n),
+        tallies(&target, &target_classes, n),
     );
-    let cmp = compare(&base, &base_classes, target, &target_classes);
+    let cmp = compare(&base, &base_classes, &target, &target_classes);
     let base_info = info(&base, base_path);
     drop((base, base_classes));
     // One after the other: running them side by side would stack their peaks.
+    let retainers = Retainers::new(&target);
     let retained = {
-        let dom = dominators::compute(target);
-        class_retained(target, &dom, &target_classes, &table)
+        let dom = dominators::compute_freeing_targets(&mut target);
+        class_retained(&target, &dom, &target_classes, &table)
     };
-    let retainers = Retainers::new(target);
+    let target = &target;
 
     let mut order: Vec<usize> = (0..cmp.groups.len()).collect();
     let key = |i: &usize| {
@@ -260,7 +262,7 @@ fn steps(g: &Graph, hops: &[(Option<usize>, u32)]) -> Vec<Step> {
                 name,
                 node_type: g.type_name(v).to_string(),
                 id: g.node_id[v as usize],
-                self_size: g.self_size[v as usize],
+                self_size: g.size(v),
             }
         })
         .collect()
