@@ -44,7 +44,7 @@ pub struct Comparison {
 
 /// Counted nodes' ordinals sorted by (class, id); 4 bytes a node, the keys
 /// are looked up again rather than stored.
-fn keyed(g: &Graph, classes: &[u32]) -> Vec<u32> {
+pub fn sorted_counted(g: &Graph, classes: &[u32]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..g.node_count() as u32)
         .filter(|&v| g.is_counted(v))
         .collect();
@@ -72,16 +72,17 @@ fn group_for(groups: &mut Vec<GroupDelta>, class: u32, at: usize) -> usize {
     groups.len() - 1
 }
 
-/// Merge-walks both snapshots' (class, id) lists. Class numbers must come
-/// from one shared [`super::graph::ClassTable`].
+/// Merge-walks both snapshots' (class, id) lists from [`sorted_counted`].
+/// Class numbers must come from one shared [`super::graph::ClassTable`].
+/// Of the graphs only ids and sizes are read.
 pub fn compare(
     base: &Graph,
     base_classes: &[u32],
+    a: &[u32],
     target: &Graph,
     target_classes: &[u32],
+    b: &[u32],
 ) -> Comparison {
-    let a = keyed(base, base_classes);
-    let b = keyed(target, target_classes);
     let mut groups: Vec<GroupDelta> = Vec::new();
     let mut new_nodes = Vec::new();
     let (mut i, mut j) = (0, 0);

@@ -2,7 +2,7 @@
 //! class: count, self size, retained size) and `diff` (two snapshots, per
 //! class: new, deleted, sizes, and retainer paths for the top growing ones).
 
-use super::compare::{compare, tallies};
+use super::compare::{compare, sorted_counted, tallies, Tally};
 use super::dominators::{self, class_retained};
 use super::error::HeapError;
 use super::graph::{ClassTable, Graph};
@@ -154,30 +154,41 @@ pub fn diff(base: &str, target: &str, opts: &Options) -> Result<DiffReport, Heap
 /// dropped once objects are matched, the target's edge targets once the
 /// retainer search and the dominator pass have read them.
 pub fn diff_graphs(
-    base: Graph,
+    mut base: Graph,
     base_path: &str,
     mut target: Graph,
     target_path: &str,
     opts: &Options,
 ) -> DiffReport {
+    // The order below keeps peak memory low: each structure is dropped as
+    // soon as the next step no longer needs it.
     let mut table = ClassTable::default();
+    let base_info = info(&base, base_path);
     let base_classes = base.classes(&mut table);
+    let base_order = sorted_counted(&base, &base_classes);
+    let mut base_tally = tallies(&base, &base_classes, table.names.len());
+    // From here on the base is only ids and sizes.
+    base.node_type = Vec::new();
+    base.node_name = Vec::new();
+    base.first_edge = Vec::new();
+    base.strings = Default::default();
+
     let target_classes = target.classes(&mut table);
     let n = table.names.len();
-    let (base_tally, target_tally) = (
-        tallies(&base, &base_classes, n),
-        tallies(&target, &target_classes, n),
-    );
-    let cmp = compare(&base, &base_classes, &target, &target_classes);
-    let base_info = info(&base, base_path);
-    drop((base, base_classes));
-    // One after the other: running them side by side would stack their peaks.
-    let retainers = Retainers::new(&target);
-    let retained = {
-        let dom = dominators::compute_freeing_targets(&mut target);
-        class_retained(&target, &dom, &target_classes, &table)
+    base_tally.resize(n, Tally::default());
+    let target_tally = tallies(&target, &target_classes, n);
+    let cmp = {
+        let target_order = sorted_counted(&target, &target_classes);
+        compare(
+            &base,
+            &base_classes,
+            &base_order,
+            &target,
+            &target_classes,
+            &target_order,
+        )
     };
-    let target = &target;
+    drop((base, base_classes, base_order, target_classes));
 
     let mut order: Vec<usize> = (0..cmp.groups.len()).collect();
     let key = |i: &usize| {
@@ -195,25 +206,40 @@ pub fn diff_graphs(
     });
     order.truncate(opts.top);
 
-    let mut traced = 0;
+    // Retainer paths first, so the search is freed before the dominator pass.
+    let paths: Vec<Vec<Vec<Step>>> = {
+        let retainers = Retainers::new(&target);
+        let mut traced = 0;
+        order
+            .iter()
+            .map(|&i| {
+                let g = &cmp.groups[i];
+                // Trace the first `paths` listed classes that gained objects.
+                if traced >= opts.paths || key(&i).1 <= 0 {
+                    return Vec::new();
+                }
+                traced += 1;
+                sample(&cmp.new_nodes[g.new_range.clone()], opts.samples)
+                    .filter_map(|v| retainers.path(&target, v))
+                    .map(|hops| steps(&target, &hops))
+                    .collect()
+            })
+            .collect()
+    };
+    let retained = {
+        let dom = dominators::compute_freeing_targets(&mut target);
+        // Recomputed rather than kept through the dominator pass's peak.
+        let target_classes = target.classes(&mut table);
+        class_retained(&target, &dom, &target_classes, &table)
+    };
+
     let groups = order
         .iter()
-        .map(|&i| {
+        .zip(paths)
+        .map(|(&i, paths)| {
             let g = &cmp.groups[i];
             let c = g.class as usize;
-            let new = &cmp.new_nodes[g.new_range.clone()];
             let (size_delta, count_delta) = key(&i);
-            // Trace the first `paths` listed classes that gained objects.
-            let trace = traced < opts.paths && count_delta > 0;
-            traced += trace as usize;
-            let paths = if trace {
-                sample(new, opts.samples)
-                    .filter_map(|v| retainers.path(target, v))
-                    .map(|hops| steps(target, &hops))
-                    .collect()
-            } else {
-                Vec::new()
-            };
             DiffGroup {
                 name: table.names[c].clone(),
                 base_count: base_tally[c].count,
@@ -232,7 +258,7 @@ pub fn diff_graphs(
     let sum = |f: fn(&super::compare::GroupDelta) -> u64| cmp.groups.iter().map(f).sum::<u64>();
     DiffReport {
         base: base_info,
-        target: info(target, target_path),
+        target: info(&target, target_path),
         changed_classes: cmp.groups.len() as u64,
         new_count: sum(|g| g.new_count),
         deleted_count: sum(|g| g.deleted_count),
