@@ -109,15 +109,18 @@ fn info(g: &Graph, path: &str) -> SnapshotInfo {
 
 pub fn inspect(path: &str, opts: &Options) -> Result<InspectReport, HeapError> {
     let g = read_path(Path::new(path))?;
-    Ok(inspect_graph(&g, path, opts))
+    Ok(inspect_graph(g, path, opts))
 }
 
-pub fn inspect_graph(g: &Graph, path: &str, opts: &Options) -> InspectReport {
+/// Summarises a graph; consumes it to free the edge targets during the
+/// dominator pass (see [`dominators::compute_freeing_targets`]).
+pub fn inspect_graph(mut g: Graph, path: &str, opts: &Options) -> InspectReport {
     let mut table = ClassTable::default();
+    let tally = tallies(&g, &g.classes(&mut table), table.names.len());
+    let dom = dominators::compute_freeing_targets(&mut g);
+    // Class numbers are stable within one table, so recomputing gives the same.
     let classes = g.classes(&mut table);
-    let tally = tallies(g, &classes, table.names.len());
-    let dom = dominators::compute(g);
-    let retained = class_retained(g, &dom, &classes, &table);
+    let retained = class_retained(&g, &dom, &classes, &table);
     let mut rows: Vec<ClassRow> = (0..table.names.len())
         .filter(|&c| tally[c].count > 0)
         .map(|c| ClassRow {
@@ -133,7 +136,7 @@ pub fn inspect_graph(g: &Graph, path: &str, opts: &Options) -> InspectReport {
     });
     rows.truncate(opts.top);
     InspectReport {
-        snapshot: info(g, path),
+        snapshot: info(&g, path),
         class_count,
         classes: rows,
     }

@@ -292,7 +292,7 @@ fn a_long_chain_does_not_overflow_the_stack() {
     let d = dominators::compute(&g);
     assert_eq!(d.retained[0], n as u64);
     assert_eq!(d.retained[1], n as u64 - 1);
-    let r = inspect_graph(&g, "chain", &Options::default());
+    let r = inspect_graph(g, "chain", &Options::default());
     // Nested same-class nodes count once: the class retains the whole chain.
     assert_eq!(r.classes[0].retained_size, n as u64);
 }
@@ -346,8 +346,10 @@ fn diff_matches_by_id_and_traces_new_objects_through_the_map() {
 #[test]
 fn inspect_lists_classes_by_retained_size() {
     let g = parse(&snapshot(&leaky(3), V7));
+    let mut t = ClassTable::default();
+    assert_eq!(g.classes(&mut t).len(), g.node_count());
     let r = inspect_graph(
-        &g,
+        g,
         "x",
         &Options {
             top: 2,
@@ -359,8 +361,6 @@ fn inspect_lists_classes_by_retained_size() {
     assert_eq!(r.classes.len(), 2);
     assert_eq!(r.classes[0].name, "Holder");
     assert_eq!(r.classes[1].name, "Map");
-    let mut t = ClassTable::default();
-    assert_eq!(g.classes(&mut t).len(), g.node_count());
 }
 
 #[test]
@@ -403,7 +403,7 @@ fn sizes_past_4_gb_survive() {
     assert_eq!(g.size(8), 5_000_000_000);
     let d = dominators::compute(&g);
     assert_eq!(d.retained[1], 16 + 32 + 64 + 64 + 5_000_000_000);
-    let r = inspect_graph(&g, "big", &Options::default());
+    let r = inspect_graph(g, "big", &Options::default());
     assert_eq!(r.classes[0].name, "Holder");
     assert_eq!(r.classes[1].name, "BackingStore");
     assert_eq!(r.classes[1].self_size, 5_000_000_000);
