@@ -587,3 +587,34 @@ export declare function writeSnapshot(options?: WriteSnapshotOptions): Promise<S
 export declare function installSnapshotSignal(
   options?: WriteSnapshotOptions & { signal?: string; onSignal?: (result: SnapshotResult) => void }
 ): () => void
+
+// ---------------------------------------------------------------- automatic leak report
+
+export interface LeakReportOptions {
+  /** Where the baseline and target snapshots go (required). */
+  dir: string
+  gzip?: boolean
+  /** When the baseline snapshot is taken, in ms after start. Default 60000. */
+  baselineAfterMs?: number
+  /** Least time between two reports, in ms. Default 1800000 (30 min). */
+  minIntervalMs?: number
+  /** Classes (and listener call sites) reported. Default 5. */
+  top?: number
+  onReport?: (report: LeakReport) => void
+}
+
+export interface LeakReport {
+  event: 'leak-report'
+  /** The monitor's alarm that triggered it. */
+  alarm: { metric: string; bytesPerMinute: number; since: number; confidence: number }
+  base: string
+  target: string
+  classes: Array<{ name: string; countDelta: number; sizeDelta: number; retainedSize: number; retainedBy: string | null }>
+  listeners: Array<{ site: string; emitter: string; event: string; live: number }> | null
+}
+
+/**
+ * On each leak alarm of `monitor` (rate-limited), compares a baseline snapshot
+ * with a new one and logs (and passes to onReport) what grew and what retains it.
+ */
+export declare function leakReport(monitor: MemoryMonitor, options: LeakReportOptions): { stop(): void }

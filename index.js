@@ -7,6 +7,7 @@ const audit = require('./lib/audit')
 const monitor = require('./lib/monitor')
 const metrics = require('./lib/metrics')
 const snapshot = require('./lib/snapshot')
+const report = require('./lib/leak-report')
 
 module.exports = {
   LRUCache: cache.LRUCache,
@@ -24,4 +25,5 @@ module.exports = {
   registerMetrics: metrics.registerMetrics,
   writeSnapshot: snapshot.writeSnapshot,
   installSnapshotSignal: snapshot.installSnapshotSignal,
+  leakReport: report.leakReport,
 }

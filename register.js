@@ -6,6 +6,7 @@
 const audit = require('./lib/audit')
 const monitor = require('./lib/monitor')
 const snapshot = require('./lib/snapshot')
+const leakReport = require('./lib/leak-report')
 
 function log(fields) {
   process.stderr.write(`leakguard: ${JSON.stringify(fields)}\n`)
@@ -21,7 +22,8 @@ function start(part, fn) {
 }
 
 const listeners = start('audit', () => audit.startFromEnv(process.env))
-start('monitor', () => monitor.startFromEnv(process.env))
+const memory = start('monitor', () => monitor.startFromEnv(process.env))
+start('report', () => leakReport.startFromEnv(process.env, memory))
 start('snapshot', () =>
   snapshot.installFromEnv(process.env, {
     // with each snapshot, what the audit saw: the call sites that add listeners
