@@ -138,28 +138,12 @@ impl Drop for Capture {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::snapshot::test_dirs::{names, tmpdir};
     use std::os::unix::fs::PermissionsExt;
-
-    fn tmpdir(tag: &str) -> PathBuf {
-        let d =
-            std::env::temp_dir().join(format!("leakguard-capture-{tag}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&d);
-        fs::create_dir_all(&d).unwrap();
-        d
-    }
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into())
-            .collect();
-        v.sort();
-        v
-    }
 
     #[test]
     fn commit_renames_a_whole_snapshot_keeping_mode_0600() {
-        let dir = tmpdir("plain");
+        let dir = tmpdir("capture-plain");
         let c = Capture::begin(&dir, "s.heapsnapshot", false).unwrap();
         assert_eq!(
             fs::metadata(c.raw_path()).unwrap().permissions().mode() & 0o777,
@@ -179,7 +163,7 @@ mod tests {
 
     #[test]
     fn a_truncated_snapshot_is_discarded() {
-        let dir = tmpdir("cut");
+        let dir = tmpdir("capture-cut");
         let c = Capture::begin(&dir, "t.heapsnapshot", true).unwrap();
         fs::write(c.raw_path(), "{\"snapshot\":{\"meta\":[1,2,").unwrap();
         let err = c.commit().unwrap_err();
@@ -190,7 +174,7 @@ mod tests {
 
     #[test]
     fn gzip_commit_leaves_only_the_compressed_file() {
-        let dir = tmpdir("gz");
+        let dir = tmpdir("capture-gz");
         let c = Capture::begin(&dir, "u.heapsnapshot.gz", true).unwrap();
         let body = format!("{{\"strings\":[\"{}\"]}}", "y".repeat(3_000_000));
         fs::write(c.raw_path(), &body).unwrap();
@@ -207,7 +191,7 @@ mod tests {
 
     #[test]
     fn drop_without_commit_cleans_up() {
-        let dir = tmpdir("drop");
+        let dir = tmpdir("capture-drop");
         drop(Capture::begin(&dir, "v.heapsnapshot", false).unwrap());
         Capture::begin(&dir, "w.heapsnapshot", false)
             .unwrap()

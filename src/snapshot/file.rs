@@ -228,28 +228,13 @@ impl Drop for SnapshotFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::snapshot::test_dirs::{names, tmpdir};
     use std::io::Read;
     use std::os::unix::fs::PermissionsExt;
 
-    fn tmpdir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("leakguard-snap-{tag}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&d);
-        fs::create_dir_all(&d).unwrap();
-        d
-    }
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into())
-            .collect();
-        v.sort();
-        v
-    }
-
     #[test]
     fn writes_atomically_with_mode_0600() {
-        let dir = tmpdir("plain");
+        let dir = tmpdir("file-plain");
         let mut f = SnapshotFile::create(&dir, "a.heapsnapshot", false).unwrap();
         f.write(b"{\"snapshot\":".to_vec()).unwrap();
         assert_eq!(
@@ -271,7 +256,7 @@ mod tests {
 
     #[test]
     fn gzip_round_trips() {
-        let dir = tmpdir("gz");
+        let dir = tmpdir("file-gz");
         let mut f = SnapshotFile::create(&dir, "b.heapsnapshot.gz", true).unwrap();
         let body = "x".repeat(200_000);
         for part in body.as_bytes().chunks(65_536) {
@@ -289,7 +274,7 @@ mod tests {
 
     #[test]
     fn abort_and_drop_leave_no_file() {
-        let dir = tmpdir("abort");
+        let dir = tmpdir("file-abort");
         let mut f = SnapshotFile::create(&dir, "c.heapsnapshot", false).unwrap();
         f.write(vec![1, 2, 3]).unwrap();
         f.abort();

@@ -23,3 +23,27 @@ mod naming;
 pub use capture::Capture;
 pub use file::{Finished, SnapshotError, SnapshotFile};
 pub use naming::{file_name, free_bytes, is_ours, rotate, utc_stamp};
+
+#[cfg(test)]
+mod test_dirs {
+    use std::fs;
+    use std::path::{Path, PathBuf};
+
+    /// A fresh, empty directory for one test.
+    pub fn tmpdir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("leakguard-snap-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// The names in `dir`, sorted.
+    pub fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into())
+            .collect();
+        v.sort();
+        v
+    }
+}
