@@ -48,7 +48,7 @@ test('a real prom-client registry exposes the documented names with the monitor 
   const register = new client.Registry()
   // Alongside prom-client's default Node metrics, with no name clash.
   client.collectDefaultMetrics({ register })
-  const monitor = monitorMemory({ intervalMs: 20, windowMs: 2000, minSamples: 8 })
+  const monitor = monitorMemory({ intervalMs: 20, windowMs: 2000, minSamples: 8, warmupMs: 0 })
   t.after(() => monitor.stop())
   const metricsList = registerMetrics(register, { monitor })
   assert.equal(metricsList.length, Object.keys(DOCUMENTED).length)
@@ -122,8 +122,8 @@ test('by default the newest running monitor is reported; none running, no sample
   assert.deepEqual(m.svc_memory_leak_suspected.samples, [])
   assert.deepEqual(m.svc_listeners_live.samples, [])
 
-  const older = monitorMemory({ intervalMs: 1000, windowMs: 60000, minSamples: 8 })
-  const newer = monitorMemory({ intervalMs: 1000, windowMs: 60000, minSamples: 8 })
+  const older = monitorMemory({ intervalMs: 1000, windowMs: 60000, minSamples: 8, warmupMs: 0 })
+  const newer = monitorMemory({ intervalMs: 1000, windowMs: 60000, minSamples: 8, warmupMs: 0 })
   t.after(() => [older, newer].forEach((x) => x.stop()))
   m = parse(await register.metrics())
   assert.deepEqual(m.svc_memory_leak_suspected.samples.map((s) => s.labels.metric), ['heapUsed', 'external', 'arrayBuffers', 'rss'])
