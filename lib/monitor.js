@@ -95,9 +95,10 @@ class MemoryMonitor extends EventEmitter {
     this.#options = Object.freeze(options)
     this.#core = new MonitorCore({
       windowMs: options.windowMs,
-      // At most 120 buckets per window keeps a judgement (on the JS thread,
-      // once per interval) around a millisecond.
-      bucketMs: Math.max(options.intervalMs, options.windowMs / 120),
+      // At most 120 buckets per window (more only if minSamples needs them in
+      // half a window) keeps a judgement, on the JS thread once per interval,
+      // well under a millisecond.
+      bucketMs: Math.max(options.intervalMs, options.windowMs / Math.max(120, 2 * options.minSamples)),
       minSamples: options.minSamples,
       confidence: options.confidence,
       thresholdBytesPerMinute: options.thresholdBytesPerMinute,
