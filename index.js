@@ -1,7 +1,27 @@
 'use strict'
-// The public entry: one line per capability. Each lib/ module exports its API.
+// The public entry. Each capability's module in lib/ holds its API; the
+// environment hooks (startFromEnv, installFromEnv) stay internal to register.js.
+const cache = require('./lib/cache')
+const heap = require('./lib/heap')
+const audit = require('./lib/audit')
+const monitor = require('./lib/monitor')
+const metrics = require('./lib/metrics')
+const snapshot = require('./lib/snapshot')
+
 module.exports = {
-  ...require('./lib/cache'),
-  ...require('./lib/monitor'),
-  ...require('./lib/metrics'),
+  LRUCache: cache.LRUCache,
+  namedCaches: cache.namedCaches,
+  compareSnapshots: heap.compareSnapshots,
+  compareSnapshotsSync: heap.compareSnapshotsSync,
+  inspectSnapshot: heap.inspectSnapshot,
+  inspectSnapshotSync: heap.inspectSnapshotSync,
+  formatDiff: heap.formatDiff,
+  formatInspect: heap.formatInspect,
+  auditListeners: audit.auditListeners,
+  currentAudit: audit.currentAudit,
+  monitorMemory: monitor.monitorMemory,
+  MemoryMonitor: monitor.MemoryMonitor,
+  registerMetrics: metrics.registerMetrics,
+  writeSnapshot: snapshot.writeSnapshot,
+  installSnapshotSignal: snapshot.installSnapshotSignal,
 }

@@ -2,5 +2,8 @@
 import cjs from './index.js'
 
 export const { LRUCache, namedCaches } = cjs
+export const { compareSnapshots, compareSnapshotsSync, inspectSnapshot, inspectSnapshotSync, formatDiff, formatInspect } = cjs
+export const { auditListeners, currentAudit } = cjs
+export const { monitorMemory, MemoryMonitor, registerMetrics } = cjs
+export const { writeSnapshot, installSnapshotSignal } = cjs
 export default cjs
-export const { monitorMemory, startFromEnv, MemoryMonitor, registerMetrics } = cjs

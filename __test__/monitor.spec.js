@@ -3,7 +3,8 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { spawnSync } = require('node:child_process')
 const path = require('node:path')
-const { monitorMemory, startFromEnv, MemoryMonitor } = require('..')
+const { monitorMemory, MemoryMonitor } = require('..')
+const { startFromEnv } = require('../lib/monitor') // internal: register.js calls it
 
 const option = (name, message) => ({ name, code: 'ERR_LEAKGUARD_OPTION', message })
 

@@ -43,6 +43,6 @@ test('core errors cross as JS errors with a code, never a crash', () => {
   })
   assert.throws(() => native.coreRemove(id, 0, 7), { code: 'ERR_LEAKGUARD_CACHE', message: 'slot 7 is not resident' })
   assert.throws(() => native.coreDrain(id, 99), { name: 'RangeError', message: 'pending 99 exceeds the access log length 4' })
-  assert.throws(() => core({ policy: 'fifo' }), { name: 'RangeError', message: 'policy must be "lru", got "fifo"' })
+  assert.throws(() => core({ policy: 'fifo' }), { name: 'RangeError', message: 'policy must be "lru" or "tinylfu", got "fifo"' })
   native.coreFree(id)
 })

@@ -166,6 +166,7 @@ class LRUCache {
         const log = this.#log
         let p = this.#pos
         log[p] = s
+        this.#stamps[s] = this.#epoch // so an insert does not take it as a victim
         if (++p === LOG_LEN) {
           coreDrain(this.#core, p)
           p = 0
@@ -177,7 +178,24 @@ class LRUCache {
       if (this.#counting) this.#misses++
       return undefined
     }
-    return this.#get(key, options ?? {})
+    if (options === undefined && this.#fetchMethod === undefined) {
+      // TTL caches: fresh hits stay on a short path too
+      const s = this.#map.get(key)
+      if (s !== undefined && (this.#ttls[s] === 0 || this.#now() - this.#starts[s] <= this.#ttls[s])) {
+        this.#touch(s)
+        if (this.#counting) this.#hits++
+        if (this.updateAgeOnGet) this.#refreshAge(s)
+        return this.#vals[s]
+      }
+      if (s === undefined) {
+        if (this.#counting) this.#misses++
+        return undefined
+      }
+    }
+    if (options?.status === undefined) return this.#get(key, options ?? {})
+    const value = this.#get(key, options)
+    if (value !== undefined) options.status.value = value // as lru-cache's get(), not fetch()
+    return value
   }
 
   /** Whether `key` is cached and fresh; does not change recency. */
@@ -282,7 +300,7 @@ class LRUCache {
         while (this.#victimPos < this.#victimEnd) {
           const s = out[this.#victimPos++]
           if (this.#stamps[s] === this.#epoch) continue // hit since the sync
-          this.#evictions++
+          if (this.#counting) this.#evictions++
           this.#release(s, 'evict')
           return s
         }
@@ -397,7 +415,7 @@ class LRUCache {
       return
     }
     if (ttl !== 0 && this.#starts === null) this.#enableTtl()
-    if (this.#counting) this.#sets++
+    if (this.#counting && !inFlight) this.#sets++ // a fetch counts once, when its value lands
     let s = this.#map.get(key)
     try {
       if (s === undefined) {
@@ -412,16 +430,9 @@ class LRUCache {
         if (this.#onInsert !== undefined && !inFlight) this.#onInsert(value, key, 'add')
       } else {
         const old = this.#vals[s]
-        if (this.#sizes !== null && this.#sizes[s] !== size) {
-          this.#calculatedSize += size - this.#sizes[s]
-          this.#sizes[s] = size
-          coreResize(this.#core, this.#take(), s, size)
-          this.#evicted(this.#out[0])
-        } else {
-          this.#touch(s)
-        }
-        this.#vals[s] = value
         if (old !== value) {
+          // as lru-cache: the replaced value is disposed before any eviction the new
+          // size causes, and only a changed value updates the size
           if (!noDisposeOnSet) {
             if (old instanceof InFlight) {
               if (old !== resolving) old.controller.abort(new Error('replaced'))
@@ -430,6 +441,15 @@ class LRUCache {
               this.#queue(old, key, 'set')
             }
           }
+          if (this.#sizes !== null && this.#sizes[s] !== size) {
+            this.#calculatedSize += size - this.#sizes[s]
+            this.#sizes[s] = size
+            coreResize(this.#core, this.#take(), s, size)
+            this.#evicted(this.#out[0])
+          } else {
+            this.#touch(s)
+          }
+          this.#vals[s] = value
           if (!inFlight) {
             const oldValue = old instanceof InFlight ? old.stale : old
             const kind = oldValue === undefined ? 'add' : oldValue !== value ? 'replace' : 'update'
@@ -439,9 +459,12 @@ class LRUCache {
             }
             if (this.#onInsert !== undefined) this.#onInsert(value, key, kind)
           }
-        } else if (!inFlight) {
-          if (status) status.set = 'update'
-          if (this.#onInsert !== undefined) this.#onInsert(value, key, 'update')
+        } else {
+          this.#touch(s)
+          if (!inFlight) {
+            if (status) status.set = 'update'
+            if (this.#onInsert !== undefined) this.#onInsert(value, key, 'update')
+          }
         }
       }
       if (this.#starts !== null) {
@@ -524,7 +547,7 @@ class LRUCache {
     if (n === 1) {
       // the common case, without copying: nothing below calls into the core
       const s = this.#out[1]
-      this.#evictions++
+      if (this.#counting) this.#evictions++
       this.#release(s, 'evict')
       return s === self
     }
@@ -534,7 +557,7 @@ class LRUCache {
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]
       if (s === self) hitSelf = true
-      this.#evictions++
+      if (this.#counting) this.#evictions++
       this.#release(s, 'evict')
     }
     return hitSelf
@@ -637,7 +660,7 @@ class LRUCache {
       if (s < 0) return undefined
       const v = this.#vals[s]
       coreRemove(this.#core, 0, s)
-      this.#evictions++
+      if (this.#counting) this.#evictions++
       this.#release(s, 'evict')
       this.#flush()
       const value = v instanceof InFlight ? v.stale : v
@@ -694,8 +717,22 @@ class LRUCache {
   #setTtl(s, ttl, start) {
     this.#starts[s] = start
     this.#ttls[s] = ttl
-    coreSetExpiry(this.#core, this.#take(), s, ttl ? start + ttl : Infinity)
-    if (ttl && this.ttlAutopurge) this.#armPurge(start + ttl)
+    const at = ttl ? start + ttl : Infinity
+    if (this.#chooses) {
+      // For LRU without weights, re-inserting a resident slot is a hit plus a new
+      // expiry: log it like an insert, with no native call.
+      let p = this.#pos
+      this.#log[p] = s | INSERT_FLAG
+      this.#logAt[p] = at
+      if (++p === LOG_LEN) {
+        coreDrain(this.#core, p)
+        p = 0
+      }
+      this.#pos = p
+    } else {
+      coreSetExpiry(this.#core, this.#take(), s, at)
+    }
+    if (ttl && this.ttlAutopurge) this.#armPurge(at)
   }
 
   /** Restarts an entry's TTL from now. The core's expiry index keeps the earlier
@@ -752,16 +789,25 @@ class LRUCache {
     if (n === 0) return false
     const due = n < OUT_LEN ? this.#out.slice(1, n + 1) : coreTakeOverflow(this.#core)
     let deleted = false
-    for (const s of due) {
-      const key = this.#keys[s]
-      if (this.#map.get(key) !== s || this.#ttls[s] === 0) continue
-      if (now - this.#starts[s] > this.#ttls[s]) {
-        deleted = this.#delete(key, 'expire') || deleted
-      } else {
-        // its age was refreshed since it was registered: register the real expiry
-        coreSetExpiry(this.#core, this.#take(), s, this.#starts[s] + this.#ttls[s])
+    // The core has handed over these slots: all must be handled before a
+    // throwing dispose can interrupt, or they would never be purged.
+    const outer = this.#disposing
+    this.#disposing = true
+    try {
+      for (const s of due) {
+        const key = this.#keys[s]
+        if (this.#map.get(key) !== s || this.#ttls[s] === 0) continue
+        if (now - this.#starts[s] > this.#ttls[s]) {
+          deleted = this.#delete(key, 'expire') || deleted
+        } else {
+          // its age was refreshed since it was registered: register the real expiry
+          coreSetExpiry(this.#core, this.#take(), s, this.#starts[s] + this.#ttls[s])
+        }
       }
+    } finally {
+      this.#disposing = outer
     }
+    this.#flush()
     return deleted
   }
 
@@ -875,9 +921,10 @@ class LRUCache {
       const value = this.#visible(s)
       if (value === undefined) continue
       const entry = { value }
-      if (this.#starts !== null && this.#ttls[s] !== 0) {
+      if (this.#starts !== null) {
+        // ttl 0 is kept: without it, load() would give the entry the cache's default ttl
         entry.ttl = this.#ttls[s]
-        entry.start = Math.floor(Date.now() - (this.#perf.now() - this.#starts[s]))
+        if (entry.ttl !== 0) entry.start = Math.floor(Date.now() - (this.#perf.now() - this.#starts[s]))
       }
       if (this.#sizes !== null) entry.size = this.#sizes[s]
       out.push([this.#keys[s], entry])
@@ -1085,7 +1132,10 @@ class LRUCache {
     const { context, status, forceRefresh, ...options } = memoOptions
     const v = this.#get(key, options)
     const refresh = forceRefresh || v === undefined
-    if (status) status.memo = refresh ? 'miss' : 'hit'
+    if (status) {
+      status.memo = refresh ? 'miss' : 'hit'
+      if (!refresh) status.value = v
+    }
     if (!refresh) return v
     const computed = this.#memoMethod(key, v, { options, context })
     if (status) status.value = computed

@@ -4,7 +4,10 @@
 
 const { inspect } = require('node:util')
 
-const MAX_ENTRIES = 2 ** 32 - 2 // slot indices are u32, with one sentinel
+const { INSERT_FLAG } = require('../native')
+
+// the core's limit: a slot index must stay below the log's insert flag bit
+const MAX_ENTRIES = INSERT_FLAG - 1
 
 function show(value) {
   return inspect(value, { depth: 0, breakLength: Infinity, maxStringLength: 40 })
@@ -35,7 +38,9 @@ function optionalFn(name, value) {
   return value
 }
 
+// Only what the core implements, so a bad policy fails here with our message.
 const POLICIES = ['lru', 'tinylfu']
+const POLICY_LIST = POLICIES.map((p) => `"${p}"`).join(' or ')
 
 /** Checks constructor options; returns the normalized numeric limits. */
 function checkOptions(options) {
@@ -64,10 +69,10 @@ function checkOptions(options) {
   }
   const policy = o.policy === undefined ? 'lru' : o.policy
   if (typeof policy !== 'string') {
-    throw fail(TypeError, `policy must be a string ("lru" or "tinylfu"), got ${show(policy)}`)
+    throw fail(TypeError, `policy must be a string (${POLICY_LIST}), got ${show(policy)}`)
   }
   if (!POLICIES.includes(policy)) {
-    throw fail(RangeError, `policy must be "lru" or "tinylfu", got ${show(policy)}`)
+    throw fail(RangeError, `policy must be ${POLICY_LIST}, got ${show(policy)}`)
   }
   if (o.name !== undefined && (typeof o.name !== 'string' || o.name === '')) {
     throw fail(TypeError, `name must be a non-empty string, got ${show(o.name)}`)

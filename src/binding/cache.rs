@@ -212,7 +212,7 @@ pub struct CoreOptions {
     pub max: u32,
     /// Most total size resident at once; 0 for no bound.
     pub max_size: f64,
-    /// Replacement policy name: `"lru"`.
+    /// Replacement policy name: `"lru"` or `"tinylfu"`.
     pub policy: String,
     /// Length of the access log, in entries.
     pub log_len: u32,
@@ -224,7 +224,10 @@ pub struct CoreOptions {
 #[napi(catch_unwind)]
 pub fn core_create(env: Env, options: CoreOptions) -> Result<f64> {
     let Some(kind) = PolicyKind::parse(&options.policy) else {
-        let msg = format!("policy must be \"lru\", got {:?}", options.policy);
+        let msg = format!(
+            "policy must be \"lru\" or \"tinylfu\", got {:?}",
+            options.policy
+        );
         return Err(throw(&env, Kind::Range, "ERR_LEAKGUARD_OPTION", &msg));
     };
     if options.out_len < 2 || options.log_len < 1 {
@@ -275,6 +278,12 @@ pub fn core_free(id: f64) -> bool {
         t.free.push(index);
         true
     })
+}
+
+/// How many cores are alive on this thread (for leak tests).
+#[napi(catch_unwind)]
+pub fn core_live_count() -> u32 {
+    TABLE.with(|t| t.borrow().cores.iter().filter(|c| c.is_some()).count() as u32)
 }
 
 /// The core's access log, as a `Uint32Array` over the core's own memory. Writes

@@ -20,6 +20,27 @@ impl Links {
         }
     }
 
+    /// Prefetches `slot`'s links and, if `deep`, its neighbours' (which reads
+    /// `slot`'s links: call it once they are likely cached).
+    pub fn prefetch(&self, slot: u32, deep: bool) {
+        let s = slot as usize;
+        if s >= self.prev.len() {
+            return;
+        }
+        if !deep {
+            super::prefetch::hint(&self.prev[s]);
+            super::prefetch::hint(&self.next[s]);
+            return;
+        }
+        let (p, n) = (self.prev[s] as usize, self.next[s] as usize);
+        if let Some(x) = self.next.get(p) {
+            super::prefetch::hint(x);
+        }
+        if let Some(x) = self.prev.get(n) {
+            super::prefetch::hint(x);
+        }
+    }
+
     pub fn clear(&mut self) {
         self.prev.fill(NIL);
         self.next.fill(NIL);

@@ -15,12 +15,25 @@
 //! one store belongs to one JS thread.
 
 mod expiry;
+mod hash;
 mod list;
 mod lru;
 mod policy;
+mod prefetch;
+#[cfg(test)]
+mod prop_tests;
+mod sketch;
 mod store;
+mod tinylfu;
+pub mod trace;
+
+#[cfg(test)]
+mod model_tests;
 
 pub use expiry::ExpiryIndex;
+pub use hash::hash_int;
 pub use list::{Links, List, NIL};
 pub use policy::{Policy, PolicyKind};
+pub use sketch::Sketch;
 pub use store::{Limits, Store, StoreError, INSERT_FLAG, MAX_ENTRIES};
+pub use tinylfu::{TinyLfu, Tuning};

@@ -1,25 +1,33 @@
 //! The replacement-policy interface the slot store drives.
 
 use super::lru::Lru;
+use super::store::Limits;
+use super::tinylfu::TinyLfu;
 
 /// Which policy a cache uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolicyKind {
     /// Exact least-recently-used order (the default; lru-cache's semantics).
     Lru,
+    /// Adaptive W-TinyLFU: frequency-guarded admission, window sized online.
+    TinyLfu,
 }
 
 impl PolicyKind {
     pub fn parse(name: &str) -> Option<PolicyKind> {
         match name {
             "lru" => Some(PolicyKind::Lru),
+            "tinylfu" => Some(PolicyKind::TinyLfu),
             _ => None,
         }
     }
 
-    pub fn build(self) -> Box<dyn Policy> {
+    /// A policy for a store with these limits; `seed` drives any randomness
+    /// (TinyLFU's admission jitter), so equal seeds replay equally.
+    pub fn build(self, limits: Limits, seed: u64) -> Box<dyn Policy> {
         match self {
             PolicyKind::Lru => Box::new(Lru::default()),
+            PolicyKind::TinyLfu => Box::new(TinyLfu::new(limits, seed)),
         }
     }
 }
@@ -32,6 +40,10 @@ impl PolicyKind {
 pub trait Policy {
     /// Makes room for slot indices below `slots`.
     fn ensure(&mut self, slots: usize);
+    /// A hint while replaying `log` at position `i`: the policy may prefetch
+    /// what accesses a few entries ahead will touch (entries may carry
+    /// [`super::INSERT_FLAG`] or name slots no longer resident).
+    fn prefetch(&self, _log: &[u32], _i: usize) {}
     /// Records a hit on a resident slot.
     fn access(&mut self, slot: u32);
     /// Adds a newly resident slot.
@@ -48,4 +60,12 @@ pub trait Policy {
     /// nearest equivalent), or the reverse, while `f` returns true. In reverse,
     /// the first slots visited are the next victims, in eviction order.
     fn for_each(&self, reverse: bool, f: &mut dyn FnMut(u32) -> bool);
+    /// Checks the policy's own bookkeeping (for tests); `Err` says what broke.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+    /// A short summary of adaptive state, for reports (e.g. the window size).
+    fn describe(&self) -> String {
+        String::new()
+    }
 }

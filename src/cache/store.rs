@@ -77,12 +77,28 @@ impl fmt::Debug for Store {
 }
 
 impl Store {
+    /// A store whose policy randomness is seeded from the OS, so an attacker
+    /// cannot predict admission tie-breaks.
     pub fn new(kind: PolicyKind, limits: Limits) -> Result<Store, StoreError> {
+        use std::hash::{BuildHasher, Hasher};
+        let seed = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        Store::with_seed(kind, limits, seed)
+    }
+
+    /// A store whose policy decisions are reproducible for equal seeds.
+    pub fn with_seed(kind: PolicyKind, limits: Limits, seed: u64) -> Result<Store, StoreError> {
         if limits.max_entries > MAX_ENTRIES {
             return Err(StoreError::MaxTooLarge(limits.max_entries));
         }
-        Ok(Store {
-            policy: kind.build(),
+        Ok(Store::with_policy(kind.build(limits, seed), limits))
+    }
+
+    /// A store around a policy built by the caller (tests and tuning).
+    pub fn with_policy(policy: Box<dyn Policy>, limits: Limits) -> Store {
+        Store {
+            policy,
             limits,
             resident: Vec::new(),
             is_reserved: Vec::new(),
@@ -92,7 +108,7 @@ impl Store {
             len: 0,
             total_weight: 0,
             expiry: ExpiryIndex::default(),
-        })
+        }
     }
 
     pub fn len(&self) -> u32 {
@@ -135,7 +151,8 @@ impl Store {
     /// Replays logged hits in order. Slots no longer resident are skipped: a hit
     /// on an entry that was removed since cannot change the order of the others.
     pub fn replay(&mut self, hits: &[u32]) {
-        for &slot in hits {
+        for (i, &slot) in hits.iter().enumerate() {
+            self.policy.prefetch(hits, i);
             if self.is_resident(slot) {
                 self.policy.access(slot);
             }
@@ -148,6 +165,7 @@ impl Store {
     /// entry first. Inserts into slots that were not reserved are ignored.
     pub fn replay_log(&mut self, log: &[u32], expires: &[f64]) {
         for (i, &entry) in log.iter().enumerate() {
+            self.policy.prefetch(log, i);
             if entry & INSERT_FLAG == 0 {
                 if self.is_resident(entry) {
                     self.policy.access(entry);
@@ -356,6 +374,52 @@ impl Store {
             f(s);
             true
         });
+    }
+
+    /// Checks the bookkeeping of the store and its policy: the policy orders
+    /// exactly the resident slots, counts and weights add up, and the limits
+    /// hold. `Err` names the first broken rule (for tests and fuzzing).
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut seen = vec![false; self.resident.len()];
+        let (mut n, mut w, mut bad) = (0u32, 0u64, None);
+        self.for_each(false, |s| {
+            match seen.get_mut(s as usize) {
+                Some(x) if !*x && self.resident[s as usize] => *x = true,
+                _ => bad = bad.or(Some(s)),
+            }
+            n += 1;
+            w += self.weights.get(s as usize).copied().unwrap_or(0);
+        });
+        if let Some(s) = bad {
+            return Err(format!("slot {s} ordered twice or not resident"));
+        }
+        let resident = self.resident.iter().filter(|&&r| r).count() as u32;
+        if n != self.len || resident != self.len || w != self.total_weight {
+            return Err(format!(
+                "{n} ordered, {resident} resident, len {}; weight {w} vs {}",
+                self.len, self.total_weight
+            ));
+        }
+        let mut rev = Vec::with_capacity(n as usize);
+        self.for_each(true, |s| rev.push(s));
+        let mut fwd = Vec::with_capacity(n as usize);
+        self.for_each(false, |s| fwd.push(s));
+        rev.reverse();
+        if rev != fwd {
+            return Err("reverse order is not the forward order reversed".into());
+        }
+        if self.over_limits() {
+            return Err(format!(
+                "over limits: len {}, weight {}",
+                self.len, self.total_weight
+            ));
+        }
+        self.policy.check()
+    }
+
+    /// The policy's adaptive state in a few words (empty for LRU).
+    pub fn policy_state(&self) -> String {
+        self.policy.describe()
     }
 
     /// Empties the store. Slot arrays keep their size.

@@ -1,0 +1,211 @@
+'use strict'
+// dispose / disposeAfter / onInsert: reasons, counts and order, side by side with
+// lru-cache; and a dispose that throws leaves the cache consistent.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { LRUCache } = require('..')
+const { LRUCache: Peer } = require('lru-cache')
+
+/** Runs `script(Ctor)` on both caches; asserts both give `expected`. */
+function same(script, expected) {
+  assert.deepEqual(script(LRUCache), expected)
+  assert.deepEqual(script(Peer), expected, 'lru-cache disagrees with the expected outcome')
+}
+
+test('dispose reasons evict, set, delete, expire, and delete from clear', () => {
+  same((Ctor) => {
+    const calls = []
+    let t = 1000
+    const c = new Ctor({
+      max: 3,
+      ttlResolution: 0,
+      perf: { now: () => t },
+      dispose: (v, k, r) => calls.push([v, k, r]),
+    })
+    c.set('a', 1).set('b', 2).set('c', 3)
+    c.set('d', 4) // evicts a
+    c.set('b', 20) // replaces b
+    c.delete('c')
+    c.delete('c') // absent: nothing
+    c.set('e', 5, { ttl: 10 })
+    t += 11
+    c.get('e') // stale: expire
+    c.set('f', 6)
+    c.clear() // least recent first
+    c.clear()
+    return calls
+  }, [
+    [1, 'a', 'evict'],
+    [2, 'b', 'set'],
+    [3, 'c', 'delete'],
+    [5, 'e', 'expire'],
+    [4, 'd', 'delete'],
+    [20, 'b', 'delete'],
+    [6, 'f', 'delete'],
+  ])
+})
+
+test('dispose counts are exact over many evictions', () => {
+  same((Ctor) => {
+    const counts = { evict: 0, set: 0, delete: 0 }
+    const c = new Ctor({ max: 100, dispose: (v, k, r) => counts[r]++ })
+    for (let i = 0; i < 1000; i++) c.set(i, i)
+    for (let i = 900; i < 950; i++) c.set(i, -i)
+    for (let i = 950; i < 960; i++) c.delete(i)
+    c.pop() // pop's reason is evict, as lru-cache
+    return [counts, c.size]
+  }, [{ evict: 901, set: 50, delete: 10 }, 89])
+})
+
+test('setting the same value again does not dispose; noDisposeOnSet suppresses set disposals', () => {
+  same((Ctor) => {
+    const out = []
+    const v = { x: 1 }
+    const c = new Ctor({ max: 2, dispose: (val, k, r) => out.push(['a', k, r]) })
+    c.set('k', v).set('k', v).set('k', { x: 2 })
+    const quiet = new Ctor({ max: 2, noDisposeOnSet: true, dispose: (val, k, r) => out.push(['b', k, r]) })
+    quiet.set('k', 1).set('k', 2).set('k', 3)
+    quiet.set('j', 1).set('i', 1) // eviction still disposes
+    const once = new Ctor({ max: 2, dispose: (val, k, r) => out.push(['c', k, r]) })
+    once.set('k', 1).set('k', 2, { noDisposeOnSet: true }).set('k', 3)
+    return out
+  }, [['a', 'k', 'set'], ['b', 'k', 'evict'], ['c', 'k', 'set']])
+})
+
+test('disposeAfter runs after dispose, once the operation is done, in the same order', () => {
+  same((Ctor) => {
+    const out = []
+    const c = new Ctor({
+      max: 3,
+      maxSize: 10,
+      sizeCalculation: (v) => v,
+      dispose: (v, k, r) => out.push(['dispose', k, r, c.size]),
+      disposeAfter: (v, k, r) => out.push(['after', k, r, c.size, c.has(k)]),
+    })
+    c.set('a', 4).set('b', 4).set('c', 1)
+    c.set('d', 9) // 18 > 10: a and b go
+    out.push('--')
+    c.set('d', 2) // replace
+    return out.filter((e) => e === '--' || e[0] === 'after')
+  }, [
+    ['after', 'a', 'evict', 2, false],
+    ['after', 'b', 'evict', 2, false],
+    '--',
+    ['after', 'd', 'set', 2, true],
+  ])
+  // Ours runs every dispose once the cache is consistent again (lru-cache calls
+  // dispose midway, while the evicted entry may still be visible).
+  const order = []
+  const c = new LRUCache({
+    max: 2,
+    dispose: (v, k, r) => order.push(['dispose', k, r, c.size, c.has(k)]),
+    disposeAfter: (v, k, r) => order.push(['after', k, r]),
+  })
+  c.set('a', 1).set('b', 2).set('c', 3)
+  c.delete('b')
+  assert.deepEqual(order, [
+    ['dispose', 'a', 'evict', 2, false],
+    ['after', 'a', 'evict'],
+    ['dispose', 'b', 'delete', 1, false],
+    ['after', 'b', 'delete'],
+  ])
+})
+
+test('onInsert reports add, update and replace', () => {
+  same((Ctor) => {
+    const out = []
+    const v = { same: true }
+    const c = new Ctor({ max: 2, onInsert: (val, k, r) => out.push([k, r]) })
+    c.set('a', 1).set('a', 2).set('a', 2).set('b', v).set('b', v).set('c', 3)
+    c.set('a', 9) // a was evicted: add again
+    return out
+  }, [['a', 'add'], ['a', 'replace'], ['a', 'update'], ['b', 'add'], ['b', 'update'], ['c', 'add'], ['a', 'add']])
+})
+
+/** A dispose that throws for chosen keys, recording every call. */
+function throwing(keys) {
+  const calls = []
+  const fn = (v, k, r) => {
+    calls.push([k, r])
+    if (keys.includes(k)) throw new Error(`dispose ${String(k)}`)
+  }
+  return { calls, fn }
+}
+
+test('a dispose that throws on eviction: the caller sees it, the cache stays consistent', () => {
+  for (const options of [{ max: 3 }, { maxSize: 3, sizeCalculation: () => 1 }]) {
+    const d = throwing(['a', 'b', 'c'])
+    const after = []
+    const c = new LRUCache({ ...options, dispose: d.fn, disposeAfter: (v, k, r) => after.push([k, r]) })
+    c.set('a', 1).set('b', 2).set('c', 3)
+    assert.throws(() => c.set('d', 4), { message: 'dispose a' })
+    assert.deepEqual([...c.entries()], [['d', 4], ['c', 3], ['b', 2]])
+    assert.equal(c.size, 3)
+    assert.deepEqual(after, [['a', 'evict']]) // the other callbacks still ran
+    assert.throws(() => c.set('e', 5), { message: 'dispose b' })
+    // later operations are all correct
+    assert.equal(c.get('b'), undefined)
+    assert.equal(c.get('c'), 3)
+    c.set('f', 6) // d goes: its dispose does not throw
+    assert.deepEqual([...c.keys()], ['f', 'c', 'e'])
+    assert.equal(c.pop(), 5)
+    assert.deepEqual(d.calls, [['a', 'evict'], ['b', 'evict'], ['d', 'evict'], ['e', 'evict']])
+  }
+  // one set evicting several entries: every dispose ran, the first error wins
+  const d = throwing(['b', 'c'])
+  const c = new LRUCache({ maxSize: 4, sizeCalculation: (v) => v, dispose: d.fn })
+  c.set('a', 1).set('b', 1).set('c', 1).set('d', 1)
+  assert.throws(() => c.set('e', 3), { message: 'dispose b' })
+  assert.deepEqual(d.calls, [['a', 'evict'], ['b', 'evict'], ['c', 'evict']])
+  assert.deepEqual([...c.entries()], [['e', 3], ['d', 1]])
+  assert.equal(c.calculatedSize, 4)
+})
+
+test('a dispose that throws on set, delete, clear and expire keeps the cache consistent', () => {
+  let t = 1000
+  const d = throwing(['x', 'y', 'z'])
+  const c = new LRUCache({ max: 5, ttlResolution: 0, perf: { now: () => t }, dispose: d.fn })
+  c.set('x', 1)
+  assert.throws(() => c.set('x', 2), { message: 'dispose x' })
+  assert.equal(c.get('x'), 2)
+  assert.throws(() => c.delete('x'), { message: 'dispose x' })
+  assert.equal(c.has('x'), false)
+  assert.equal(c.size, 0)
+  c.set('a', 1).set('y', 2).set('b', 3).set('z', 4)
+  assert.throws(() => c.clear(), { message: 'dispose y' })
+  assert.equal(c.size, 0)
+  assert.deepEqual([...c.keys()], [])
+  assert.deepEqual(d.calls.slice(-4), [['a', 'delete'], ['y', 'delete'], ['b', 'delete'], ['z', 'delete']])
+  c.set('y', 1, { ttl: 5 })
+  t += 10
+  assert.throws(() => c.get('y'), { message: 'dispose y' })
+  assert.equal(c.size, 0)
+  c.set('k', 1)
+  assert.deepEqual([...c.entries()], [['k', 1]])
+})
+
+test('purgeStale with a throwing dispose still purges every stale entry', () => {
+  let t = 1000
+  const d = throwing(['b'])
+  const c = new LRUCache({ max: 10, ttl: 10, ttlResolution: 0, perf: { now: () => t }, dispose: d.fn })
+  for (const k of ['a', 'b', 'c', 'd']) c.set(k, k)
+  c.set('fresh', 1, { ttl: 1000 })
+  t += 20
+  assert.throws(() => c.purgeStale(), { message: 'dispose b' })
+  assert.deepEqual(d.calls, [['a', 'expire'], ['b', 'expire'], ['c', 'expire'], ['d', 'expire']])
+  assert.equal(c.size, 1)
+  assert.deepEqual([...c.keys()], ['fresh'])
+  assert.equal(c.purgeStale(), false)
+})
+
+test('a dispose can use the cache it belongs to', () => {
+  const c = new LRUCache({
+    max: 2,
+    dispose: (v, k, r) => {
+      if (r === 'evict' && k === 'a') c.set('a-evicted', v)
+    },
+  })
+  c.set('a', 1).set('b', 2).set('c', 3)
+  assert.deepEqual([...c.entries()], [['a-evicted', 1], ['c', 3]])
+  assert.equal(c.size, 2)
+})

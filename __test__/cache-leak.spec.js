@@ -1,0 +1,61 @@
+'use strict'
+// The cache itself must not leak: dropped caches free their native cores, and a
+// long churn leaves the heap where it was. Runs in a child with --expose-gc.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { spawnSync } = require('node:child_process')
+const path = require('node:path')
+
+function child(source) {
+  const r = spawnSync(process.execPath, ['--expose-gc', '-e', source], {
+    cwd: path.join(__dirname, '..'),
+    encoding: 'utf8',
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
+  })
+  assert.equal(r.status, 0, r.stderr)
+  return JSON.parse(r.stdout)
+}
+
+test('dropped caches free their native cores and buffers', () => {
+  const out = child(`
+    const { LRUCache } = require('.')
+    const { coreLiveCount } = require('./lib/native')
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+    ;(async () => {
+      const base = coreLiveCount()
+      let kept = new LRUCache({ max: 10 })
+      for (let i = 0; i < 5000; i++) {
+        const c = new LRUCache({ max: 100, ttl: 1000, ttlAutopurge: true })
+        for (let j = 0; j < 20; j++) c.set(j, { payload: 'x'.repeat(100) })
+        c.get(3)
+      }
+      const peak = coreLiveCount()
+      for (let i = 0; i < 20 && coreLiveCount() > base + 1; i++) {
+        global.gc()
+        await sleep(20) // FinalizationRegistry callbacks run between turns
+      }
+      kept.set('alive', 1)
+      console.log(JSON.stringify({ base, peak, after: coreLiveCount(), kept: kept.get('alive') }))
+    })()
+  `)
+  assert.ok(out.peak > out.base + 100, `caches were created (peak ${out.peak})`)
+  assert.equal(out.after, out.base + 1, 'only the cache still referenced keeps its core')
+  assert.equal(out.kept, 1)
+})
+
+test('a long churn through a full cache leaves the heap flat', () => {
+  const out = child(`
+    const { LRUCache } = require('.')
+    const c = new LRUCache({ max: 1000, dispose: () => {} })
+    const round = () => { for (let i = 0; i < 200000; i++) { c.set('k' + (i % 5000), i); c.get('k' + ((i * 7) % 5000)) } }
+    round(); global.gc(); global.gc()
+    const before = process.memoryUsage().heapUsed
+    for (let r = 0; r < 5; r++) round()
+    global.gc(); global.gc()
+    console.log(JSON.stringify({ before, after: process.memoryUsage().heapUsed, size: c.size }))
+  `)
+  assert.equal(out.size, 1000)
+  // a leak of even 8 bytes per operation over 2M operations would add 16 MB
+  assert.ok(out.after - out.before < 1_000_000, `heap grew by ${out.after - out.before} bytes`)
+})

@@ -1,0 +1,168 @@
+'use strict'
+// The two replacement policies through the public LRUCache: the same Map
+// semantics, the same bounds, and the difference that matters (admission).
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const zlib = require('node:zlib')
+const os = require('node:os')
+const { LRUCache } = require('..')
+const { LRUCache: IsaacsLRU } = require('lru-cache')
+const { loadTraceSync } = require('../lib/native')
+
+const POLICIES = ['lru', 'tinylfu']
+
+function rng(seed) {
+  let s = seed >>> 0
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = Math.imul(s ^ (s >>> 15), 1 | s)
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+for (const policy of POLICIES) {
+  test(`${policy}: Map semantics while under max`, () => {
+    const c = new LRUCache({ max: 100, policy })
+    assert.equal(c.policy, policy)
+    const obj = {}
+    const keys = ['a', 1, -0, NaN, obj, null, undefined, 2n, true]
+    keys.forEach((k, i) => assert.equal(c.set(k, i), c))
+    assert.equal(c.size, keys.length)
+    keys.forEach((k, i) => {
+      assert.equal(c.has(k), true)
+      assert.equal(c.get(k), i)
+      assert.equal(c.peek(k), i)
+    })
+    assert.equal(c.get(0), 2, '-0 and 0 are one key')
+    assert.equal(c.get({}), undefined, 'objects by identity')
+    c.set('a', 'again')
+    assert.equal(c.get('a'), 'again')
+    assert.equal(c.size, keys.length)
+    assert.deepEqual(new Set(c.keys()), new Set(keys))
+    assert.deepEqual(new Map(c.entries()).get(obj), 4)
+    assert.equal([...c.values()].length, keys.length)
+    assert.equal(c.delete('a'), true)
+    assert.equal(c.delete('a'), false)
+    assert.equal(c.has('a'), false)
+    assert.equal(c.size, keys.length - 1)
+    c.clear()
+    assert.equal(c.size, 0)
+    assert.deepEqual([...c.keys()], [])
+    c.set('b', 1)
+    assert.equal(c.get('b'), 1)
+  })
+
+  test(`${policy}: random operations keep within max and keep every new key`, () => {
+    const r = rng(policy.length)
+    const c = new LRUCache({ max: 50, policy })
+    const model = new Map() // what must be there: a subset check, plus the newest key
+    for (let i = 0; i < 20_000; i++) {
+      const k = Math.floor(r() * r() * 400)
+      const op = r()
+      if (op < 0.5) {
+        const v = c.get(k)
+        if (v !== undefined) assert.equal(v, model.get(k), `get ${k}`)
+      } else if (op < 0.9) {
+        c.set(k, i)
+        model.set(k, i)
+        assert.equal(c.get(k), i, 'a new entry is there right after set')
+      } else {
+        c.delete(k)
+        model.delete(k)
+        assert.equal(c.has(k), false)
+      }
+      assert.ok(c.size <= 50, `size ${c.size} over max`)
+    }
+    const keys = [...c.keys()]
+    assert.equal(keys.length, c.size)
+    for (const k of keys) assert.equal(c.peek(k), model.get(k))
+  })
+
+  test(`${policy}: maxSize with sizeCalculation bounds the total size`, () => {
+    const c = new LRUCache({ maxSize: 100, sizeCalculation: (v) => v.length, policy })
+    const r = rng(7)
+    for (let i = 0; i < 5000; i++) {
+      const k = Math.floor(r() * 300)
+      if (c.get(k) === undefined) c.set(k, 'x'.repeat(1 + Math.floor(r() * 30)))
+      let sum = 0
+      for (const v of c.values()) sum += v.length
+      assert.equal(c.calculatedSize, sum)
+      assert.ok(sum <= 100, `total size ${sum} over maxSize`)
+    }
+    c.set('big', 'y'.repeat(90))
+    assert.ok(c.calculatedSize <= 100)
+  })
+
+  test(`${policy}: entries expire after their ttl`, () => {
+    let now = 1000
+    const c = new LRUCache({ max: 10, ttl: 100, ttlResolution: 0, policy, perf: { now: () => now } })
+    c.set('a', 1)
+    now += 50
+    assert.equal(c.get('a'), 1)
+    now += 60
+    assert.equal(c.get('a'), undefined)
+    assert.equal(c.has('a'), false)
+  })
+}
+
+test('lru evicts exactly as lru-cache does, hits included', () => {
+  const r = rng(11)
+  const ours = new LRUCache({ max: 64 })
+  const theirs = new IsaacsLRU({ max: 64 })
+  for (let i = 0; i < 50_000; i++) {
+    const k = Math.floor(r() * r() * 300)
+    const a = ours.get(k)
+    assert.equal(a, theirs.get(k), `request ${i} for key ${k}`)
+    if (a === undefined) {
+      ours.set(k, i)
+      theirs.set(k, i)
+    }
+  }
+  assert.deepEqual([...ours.keys()], [...theirs.keys()])
+})
+
+test('tinylfu keeps hot keys through a scan that flushes lru', () => {
+  const result = {}
+  for (const policy of POLICIES) {
+    const c = new LRUCache({ max: 100, policy })
+    for (let round = 0; round < 20; round++) for (let k = 0; k < 50; k++) c.get(k) ?? c.set(k, k)
+    for (let k = 1000; k < 3000; k++) c.get(k) ?? c.set(k, k) // one-off keys
+    let hot = 0
+    for (let k = 0; k < 50; k++) hot += c.has(k) ? 1 : 0
+    result[policy] = hot
+  }
+  assert.equal(result.lru, 0)
+  assert.ok(result.tinylfu >= 45, `tinylfu kept ${result.tinylfu} of 50 hot keys`)
+})
+
+test('policy option errors name the value', () => {
+  assert.throws(() => new LRUCache({ max: 1, policy: 'fifo' }), {
+    name: 'RangeError',
+    code: 'ERR_LEAKGUARD_OPTION',
+    message: 'LRUCache: policy must be "lru" or "tinylfu", got \'fifo\'',
+  })
+  assert.throws(() => new LRUCache({ max: 1, policy: 3 }), {
+    name: 'TypeError',
+    message: 'LRUCache: policy must be a string ("lru" or "tinylfu"), got 3',
+  })
+})
+
+test('loadTraceSync decodes both trace formats and names bad paths', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-trace-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const gz = path.join(dir, 't.trace.gz')
+  fs.writeFileSync(gz, zlib.gzipSync('5\n*\n7\n4294967295\n'))
+  assert.deepEqual([...loadTraceSync(gz)], [5, 7, 4294967295])
+  assert.throws(() => loadTraceSync(path.join(dir, 'x.txt')), {
+    name: 'RangeError',
+    code: 'ERR_LEAKGUARD_TRACE',
+    message: `trace ${JSON.stringify(path.join(dir, 'x.txt'))} must end in .xz or .gz`,
+  })
+  assert.throws(() => loadTraceSync(path.join(dir, 'missing.xz')), { code: 'ERR_LEAKGUARD_TRACE' })
+  // The shared traces, when present: the README's request counts.
+  const web07 = path.join(__dirname, '..', '..', 'shared', 'traces', 'web07.trace.xz')
+  if (fs.existsSync(web07)) assert.equal(loadTraceSync(web07).length, 76118)
+})

@@ -1,0 +1,290 @@
+'use strict'
+// compareSnapshots / inspectSnapshot on snapshots written at test time by a
+// small leaky Node program, checked against memlab's numbers on the same files.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const zlib = require('node:zlib')
+const { spawn } = require('node:child_process')
+const {
+  compareSnapshots,
+  compareSnapshotsSync,
+  inspectSnapshot,
+  inspectSnapshotSync,
+  formatDiff,
+  formatInspect,
+} = require('..')
+
+const LEAKED = 5000
+const CLI = path.join(__dirname, '..', 'bin', 'leakguard.js')
+
+// Snapshot A holds 10 LeakyThings in a module-level Map, B 5,010.
+const LEAKY_PROGRAM = `
+const v8 = require('node:v8')
+const path = require('node:path')
+const [dir, count] = process.argv.slice(2)
+class LeakyThing {
+  constructor(i) { this.id = i; this.label = 'thing-' + i }
+}
+const leaks = new Map()
+function leak(n) { for (let i = 0; i < n; i++) leaks.set(leaks.size, new LeakyThing(leaks.size)) }
+leak(10)
+v8.writeHeapSnapshot(path.join(dir, 'a.heapsnapshot'))
+leak(Number(count))
+v8.writeHeapSnapshot(path.join(dir, 'b.heapsnapshot'))
+`
+
+/** Runs `node args` and resolves with its exit code and output; killed if the test ends first. */
+function run(t, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts })
+    t.after(() => child.kill())
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+let dir
+let A
+let B
+
+test.before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-heap-'))
+  const program = path.join(dir, 'leaky.js')
+  fs.writeFileSync(program, LEAKY_PROGRAM)
+  const { code, stderr } = await run({ after: (fn) => test.after(fn) }, [program, dir, String(LEAKED)])
+  assert.equal(code, 0, stderr)
+  A = path.join(dir, 'a.heapsnapshot')
+  B = path.join(dir, 'b.heapsnapshot')
+})
+
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+test('diff names LeakyThing with +5000 and traces it through the Map', async () => {
+  const report = await compareSnapshots(A, B)
+  const leaky = report.classes.find((c) => c.name === 'LeakyThing')
+  assert.ok(leaky, `LeakyThing missing from ${report.classes.map((c) => c.name)}`)
+  assert.equal(leaky.baseCount, 10)
+  assert.equal(leaky.targetCount, 10 + LEAKED)
+  assert.equal(leaky.newCount, LEAKED)
+  assert.equal(leaky.deletedCount, 0)
+  assert.equal(leaky.countDelta, LEAKED)
+  const one = inspectSnapshotSync(A, { top: 1e6 }).classes.find((c) => c.name === 'LeakyThing')
+  assert.equal(leaky.allocatedSize, LEAKED * (one.selfSize / one.count))
+  assert.equal(leaky.sizeDelta, leaky.allocatedSize)
+  assert.equal(leaky.freedSize, 0)
+  assert.ok(report.classes.indexOf(leaky) < 5, 'LeakyThing is among the top growing classes')
+
+  assert.equal(leaky.retainerPaths.length, 3)
+  for (const steps of leaky.retainerPaths) {
+    assert.equal(steps[0].nodeType, 'synthetic')
+    assert.equal(steps[0].edgeName, undefined)
+    const last = steps.at(-1)
+    assert.equal(last.className, 'LeakyThing')
+    const map = steps.findIndex((s) => s.className === 'Map')
+    assert.ok(map > 0, 'the path goes through the Map')
+    assert.equal(steps[map].edgeName, 'leaks')
+    assert.equal(steps[map].edgeType, 'context')
+  }
+  // Samples are spread over the new objects: three different ones.
+  assert.equal(new Set(leaky.retainerPaths.map((p) => p.at(-1).id)).size, 3)
+
+  const text = formatDiff(report)
+  assert.match(text, /^LeakyThing\s+5,000\s+0\s+\+5,000\s/m)
+  assert.match(text, /─leaks→ Map @\d+\n/)
+  assert.match(text, /^LeakyThing: \+5,000 objects/m)
+})
+
+test('per-class counts, self sizes and top retained sizes equal memlab on the same file', async () => {
+  const memlab = require('@memlab/core')
+  memlab.config.muteConsole = true
+  const { getFullHeapFromFile } = require('@memlab/heap-analysis')
+  const heap = await getFullHeapFromFile(B)
+  // DevTools' grouping, applied to memlab's nodes (memlab's names already carry "Detached ").
+  const className = (n) =>
+    n.type === 'object' || n.type === 'native'
+      ? n.name
+      : n.type === 'hidden'
+        ? '(system)'
+        : n.type === 'code'
+          ? '(compiled code)'
+          : `(${n.type})`
+  const theirs = new Map()
+  heap.nodes.forEach((n) => {
+    if (n.self_size === 0 && n.type !== 'native') return
+    const name = className(n)
+    const g = theirs.get(name) ?? { count: 0, selfSize: 0, nodes: [] }
+    theirs.set(name, g)
+    g.count++
+    g.selfSize += n.self_size
+    g.nodes.push(n)
+  })
+  const ours = await inspectSnapshot(B, { top: 1e6 })
+  assert.equal(ours.classCount, theirs.size)
+  assert.equal(ours.classes.length, theirs.size)
+  for (const c of ours.classes) {
+    const g = theirs.get(c.name)
+    assert.ok(g, `memlab has no class ${c.name}`)
+    assert.deepEqual({ name: c.name, count: c.count, selfSize: c.selfSize }, { name: c.name, count: g.count, selfSize: g.selfSize })
+  }
+  // A class's retained size counts objects nested under another of the class once.
+  const classRetained = (g) => {
+    const ids = new Set(g.nodes.map((n) => n.id))
+    let sum = 0
+    for (const n of g.nodes) {
+      let d = n.dominatorNode
+      let nested = false
+      while (d && d.id !== d.dominatorNode?.id) {
+        if (ids.has(d.id)) {
+          nested = true
+          break
+        }
+        d = d.dominatorNode
+      }
+      if (!nested) sum += n.retainedSize
+    }
+    return sum
+  }
+  const top = ours.classes.slice(0, 10)
+  top.push(ours.classes.find((c) => c.name === 'LeakyThing'))
+  for (const c of top) {
+    assert.equal(c.retainedSize, classRetained(theirs.get(c.name)), `retained size of ${c.name}`)
+  }
+})
+
+test('gzip snapshots read the same as plain ones', async () => {
+  const gz = path.join(dir, 'b.heapsnapshot.gz')
+  fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(B), { level: 1 }))
+  const plain = await inspectSnapshot(B)
+  const packed = await inspectSnapshot(gz)
+  assert.deepEqual(packed.classes, plain.classes)
+  assert.equal(packed.snapshot.path, gz)
+  const diff = compareSnapshotsSync(A, gz, { top: 3, paths: 0 })
+  assert.equal(diff.classes.length, 3)
+  assert.ok(diff.classes.every((c) => c.retainerPaths.length === 0))
+})
+
+test('the comparison runs off the JS thread', async () => {
+  let turned = false
+  setImmediate(() => (turned = true))
+  const pending = compareSnapshots(A, B, { top: 1 })
+  assert.ok(pending instanceof Promise)
+  await pending
+  assert.equal(turned, true, 'the event loop turned while the snapshots were read')
+})
+
+test('truncated, corrupt and foreign files are errors naming what and where', async () => {
+  const bytes = fs.readFileSync(A)
+  const cut = path.join(dir, 'cut.heapsnapshot')
+  // Cut inside the nodes array: the message names the section and the offset.
+  const nodesAt = bytes.indexOf('"nodes":[')
+  fs.writeFileSync(cut, bytes.subarray(0, nodesAt + 1000))
+  await assert.rejects(compareSnapshots(A, cut), {
+    name: 'Error',
+    code: 'ERR_LEAKGUARD_SNAPSHOT',
+    // The cut lands after a digit or after a comma.
+    message: new RegExp(
+      `^${cut} is not a valid heap snapshot: file ends early, expected (a number|',' or '\\]') ` +
+        `\\(section "nodes", byte ${nodesAt + 1000}\\)$`
+    ),
+  })
+  // Every truncation point fails cleanly (a fuzz-style sweep over the real file).
+  for (let i = 1; i < 40; i++) {
+    const at = Math.floor((bytes.length * i) / 40)
+    fs.writeFileSync(cut, bytes.subarray(0, at))
+    assert.throws(() => inspectSnapshotSync(cut), (err) => {
+      assert.equal(err.code, 'ERR_LEAKGUARD_SNAPSHOT')
+      const where = Number(/byte (\d+)\)$/.exec(err.message)?.[1])
+      assert.ok(where <= at, err.message)
+      return true
+    })
+  }
+  const corrupt = path.join(dir, 'corrupt.heapsnapshot')
+  const edgesAt = bytes.indexOf('"edges":[') + 9
+  const bad = Buffer.from(bytes)
+  bad.write('x', edgesAt + 5)
+  fs.writeFileSync(corrupt, bad)
+  await assert.rejects(inspectSnapshot(corrupt), {
+    code: 'ERR_LEAKGUARD_SNAPSHOT',
+    message: new RegExp(`section "edges", byte ${edgesAt + 5}\\)$`),
+  })
+  const foreign = path.join(dir, 'package.json')
+  fs.writeFileSync(foreign, '{"name": "not-a-snapshot", "version": "1.0.0"}')
+  await assert.rejects(inspectSnapshot(foreign), {
+    message: `${foreign} is not a valid heap snapshot: the "snapshot" section is missing (section "end", byte 46)`,
+  })
+  const missing = path.join(dir, 'nope.heapsnapshot')
+  assert.throws(() => compareSnapshotsSync(missing, B), {
+    code: 'ERR_LEAKGUARD_SNAPSHOT',
+    message: `cannot read heap snapshot ${missing}: No such file or directory (os error 2)`,
+  })
+})
+
+test('bad options are TypeErrors and RangeErrors naming the option and value', async () => {
+  await assert.rejects(compareSnapshots(A, B, { top: 0 }), {
+    name: 'RangeError',
+    code: 'ERR_LEAKGUARD_OPTION',
+    message: 'top must be between 1 and 1000000, got 0',
+  })
+  await assert.rejects(compareSnapshots(A, B, { top: '5' }), { name: 'TypeError', message: "top must be an integer, got '5'" })
+  await assert.rejects(compareSnapshots(A, B, { depth: 3 }), {
+    name: 'TypeError',
+    message: "unknown option 'depth'; expected one of top, paths, samples",
+  })
+  await assert.rejects(inspectSnapshot(B, { paths: 1 }), { name: 'TypeError', message: "unknown option 'paths'; expected one of top" })
+  await assert.rejects(compareSnapshots(42, B), {
+    name: 'TypeError',
+    message: 'base must be a file path (string or file: URL), got 42',
+  })
+  assert.throws(() => inspectSnapshotSync(B, null), { name: 'TypeError', message: 'options must be an object, got null' })
+  const r = await inspectSnapshot(new URL(`file://${B}`), { top: 2 })
+  assert.equal(r.classes.length, 2)
+  assert.ok(r.classes[0].retainedSize >= r.classes[1].retainedSize)
+  assert.match(formatInspect(r), /^Class\s+Count\s+Self size\s+Retained size$/m)
+})
+
+test('CLI: diff and inspect print text or JSON; bad input exits non-zero', async (t) => {
+  const diff = await run(t, [CLI, 'diff', A, B, '--top', '5'])
+  assert.equal(diff.code, 0, diff.stderr)
+  assert.match(diff.stdout, /^LeakyThing\s+5,000\s+0\s+\+5,000\s/m)
+  assert.match(diff.stdout, /─leaks→ Map @\d+\n/)
+
+  const json = await run(t, [CLI, 'diff', A, B, '--top', '5', '--paths', '1', '--json'])
+  assert.equal(json.code, 0, json.stderr)
+  const report = JSON.parse(json.stdout)
+  assert.equal(report.classes.length, 5)
+  assert.equal(report.classes.filter((c) => c.retainerPaths.length > 0).length, 1)
+  assert.equal(report.classes.find((c) => c.name === 'LeakyThing').countDelta, LEAKED)
+
+  const inspect = await run(t, [CLI, 'inspect', B, '--top', '3', '--json'])
+  assert.equal(inspect.code, 0, inspect.stderr)
+  assert.deepEqual(JSON.parse(inspect.stdout), await inspectSnapshot(B, { top: 3 }))
+
+  const foreign = await run(t, [CLI, 'inspect', CLI])
+  assert.equal(foreign.code, 1)
+  assert.equal(foreign.stdout, '')
+  assert.match(foreign.stderr, /^leakguard: .*leakguard\.js is not a valid heap snapshot: expected '\{' at the start/)
+
+  const usage = await run(t, [CLI, 'diff', A])
+  assert.equal(usage.code, 2)
+  assert.match(usage.stderr, /diff takes BASE and TARGET, got 1 argument/)
+  const badTop = await run(t, [CLI, 'inspect', B, '--top', 'lots'])
+  assert.equal(badTop.code, 2)
+  assert.match(badTop.stderr, /--top must be a non-negative integer, got "lots"/)
+  const unknown = await run(t, [CLI, 'frobnicate'])
+  assert.equal(unknown.code, 2)
+  assert.match(unknown.stderr, /unknown command "frobnicate"/)
+
+  const help = await run(t, [CLI, '--help'])
+  assert.equal(help.code, 0)
+  assert.match(help.stdout, /^ {2}diff {6}what grew between two heap snapshots/m)
+  const diffHelp = await run(t, [CLI, 'diff', '--help'])
+  assert.equal(diffHelp.code, 0)
+  assert.match(diffHelp.stdout, /Usage: leakguard diff BASE TARGET/)
+})

@@ -1,0 +1,97 @@
+'use strict'
+// Validates auditListeners() options; messages name the option and the value.
+
+const DEFAULTS = Object.freeze({
+  stackThreshold: 3,
+  stackDepth: 16,
+  ignoreNodeModules: false,
+  windowMs: 10_000,
+  windows: 6,
+  suspectLive: 10,
+  suspectWindows: 3,
+  eventTarget: true,
+  logWarnings: true,
+  logSuspects: false,
+})
+
+function integer(name, v, min, max) {
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw Object.assign(new TypeError(`${name} must be an integer, got ${describe(v)}`), {
+      code: 'ERR_LEAKGUARD_OPTION',
+    })
+  }
+  if (v < min || v > max) {
+    throw Object.assign(new RangeError(`${name} must be between ${min} and ${max}, got ${v}`), {
+      code: 'ERR_LEAKGUARD_OPTION',
+    })
+  }
+  return v
+}
+
+function boolean(name, v) {
+  if (typeof v !== 'boolean') {
+    throw Object.assign(new TypeError(`${name} must be a boolean, got ${describe(v)}`), {
+      code: 'ERR_LEAKGUARD_OPTION',
+    })
+  }
+  return v
+}
+
+function describe(v) {
+  return typeof v === 'string' ? JSON.stringify(v) : typeof v === 'symbol' ? v.toString() : String(v)
+}
+
+function auditOptions(options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw Object.assign(new TypeError(`options must be an object, got ${describe(options)}`), {
+      code: 'ERR_LEAKGUARD_OPTION',
+    })
+  }
+  const o = { ...DEFAULTS }
+  for (const k of Object.keys(options)) {
+    if (!(k in DEFAULTS)) {
+      throw Object.assign(new TypeError(`unknown option ${JSON.stringify(k)}`), { code: 'ERR_LEAKGUARD_OPTION' })
+    }
+    if (options[k] !== undefined) o[k] = options[k]
+  }
+  integer('stackThreshold', o.stackThreshold, 1, 1_000_000)
+  integer('stackDepth', o.stackDepth, 1, 200)
+  integer('windowMs', o.windowMs, 1, 2 ** 31 - 1)
+  integer('windows', o.windows, 2, 1000)
+  integer('suspectLive', o.suspectLive, 1, 2 ** 32 - 1)
+  integer('suspectWindows', o.suspectWindows, 1, o.windows - 1)
+  for (const k of ['ignoreNodeModules', 'eventTarget', 'logWarnings', 'logSuspects']) boolean(k, o[k])
+  return o
+}
+
+// LEAKGUARD_AUDIT_* variables, documented in the README.
+const ENV = {
+  LEAKGUARD_AUDIT_THRESHOLD: 'stackThreshold',
+  LEAKGUARD_AUDIT_DEPTH: 'stackDepth',
+  LEAKGUARD_AUDIT_WINDOW_MS: 'windowMs',
+  LEAKGUARD_AUDIT_SUSPECT_LIVE: 'suspectLive',
+  LEAKGUARD_AUDIT_SUSPECT_WINDOWS: 'suspectWindows',
+  LEAKGUARD_AUDIT_IGNORE_NODE_MODULES: 'ignoreNodeModules',
+}
+
+function envOptions(env) {
+  const o = { logSuspects: true }
+  for (const [name, key] of Object.entries(ENV)) {
+    const raw = env[name]
+    if (raw === undefined || raw === '') continue
+    if (key === 'ignoreNodeModules') {
+      o[key] = raw === '1' || raw === 'true'
+      continue
+    }
+    const n = Number(raw)
+    if (!Number.isInteger(n)) {
+      throw Object.assign(new TypeError(`${name} must be an integer, got ${JSON.stringify(raw)}`), {
+        code: 'ERR_LEAKGUARD_OPTION',
+      })
+    }
+    o[key] = n
+  }
+  return o
+}
+
+module.exports = { auditOptions, envOptions, DEFAULTS }

@@ -1,0 +1,303 @@
+//! `compareSnapshots` / `inspectSnapshot`: the JS face of [`crate::heap`].
+//! The async forms read and analyse on the libuv pool; the sync forms block.
+
+// Test builds do not register exports with Node, so free functions look unused there.
+#![cfg_attr(test, allow(dead_code))]
+
+use super::error::{throw, Kind};
+use crate::heap::{self, report};
+use napi::bindgen_prelude::{AsyncTask, FromNapiValue, Unknown};
+use napi::{sys, Env, Error, Result, Status, Task};
+use napi_derive::napi;
+
+const CODE: &str = "ERR_LEAKGUARD_SNAPSHOT";
+
+/// Analysis options (validated by the JS wrapper, which owns the messages).
+#[napi(object)]
+pub struct HeapOptions {
+    /// Classes listed in the report. Default 20.
+    pub top: Option<u32>,
+    /// How many of the top growing classes get retainer paths (diff only). Default 5.
+    pub paths: Option<u32>,
+    /// Retainer paths per traced class, to new objects spread over it (diff only). Default 3.
+    pub samples: Option<u32>,
+}
+
+fn options_of(o: Option<HeapOptions>) -> heap::Options {
+    let d = heap::Options::default();
+    let Some(o) = o else { return d };
+    heap::Options {
+        top: o.top.map_or(d.top, |v| v as usize),
+        paths: o.paths.map_or(d.paths, |v| v as usize),
+        samples: o.samples.map_or(d.samples, |v| v as usize),
+    }
+}
+
+/// Size and shape of one snapshot file.
+#[napi(object)]
+pub struct SnapshotSummary {
+    pub path: String,
+    pub node_count: f64,
+    pub edge_count: f64,
+    /// Sum of all self sizes, in bytes.
+    pub total_size: f64,
+}
+
+/// One class (DevTools' constructor grouping) in one snapshot.
+#[napi(object)]
+pub struct ClassSummary {
+    pub name: String,
+    pub count: f64,
+    /// Bytes held by the objects themselves.
+    pub self_size: f64,
+    /// Bytes freed if every object of the class went away (nested same-class objects counted once).
+    pub retained_size: f64,
+}
+
+/// `inspectSnapshot`'s result.
+#[napi(object)]
+pub struct SnapshotInspection {
+    pub snapshot: SnapshotSummary,
+    /// Classes in the snapshot; `classes` lists the `top` by retained size.
+    pub class_count: f64,
+    pub classes: Vec<ClassSummary>,
+}
+
+/// One hop of a retainer path: the edge followed (absent for the root) and the node reached.
+#[napi(object)]
+pub struct PathStep {
+    /// `property`, `element`, `context`, `internal`, `hidden`, `shortcut`.
+    pub edge_type: Option<String>,
+    /// Property or variable name, `[i]` for elements.
+    pub edge_name: Option<String>,
+    pub class_name: String,
+    /// The node's own name (a string's text, a function's name), cut at 120 characters.
+    pub name: String,
+    pub node_type: String,
+    /// V8's node id, as shown by DevTools (`@id`).
+    pub id: u32,
+    pub self_size: f64,
+}
+
+/// One class's change between two snapshots.
+#[napi(object)]
+pub struct ClassDiff {
+    pub name: String,
+    pub base_count: f64,
+    pub target_count: f64,
+    /// Objects only in the target.
+    pub new_count: f64,
+    /// Objects only in the base.
+    pub deleted_count: f64,
+    pub count_delta: f64,
+    /// Self size of the new objects, in bytes.
+    pub allocated_size: f64,
+    /// Self size of the deleted objects, in bytes.
+    pub freed_size: f64,
+    pub size_delta: f64,
+    /// The class's retained size in the target, in bytes.
+    pub retained_size: f64,
+    /// Shortest retainer paths from the root to sampled new objects.
+    pub retainer_paths: Vec<Vec<PathStep>>,
+}
+
+/// `compareSnapshots`'s result.
+#[napi(object)]
+pub struct SnapshotDiff {
+    pub base: SnapshotSummary,
+    pub target: SnapshotSummary,
+    /// Classes with any new or deleted object; `classes` lists the `top` by size delta.
+    pub changed_classes: f64,
+    pub new_count: f64,
+    pub deleted_count: f64,
+    pub size_delta: f64,
+    pub classes: Vec<ClassDiff>,
+}
+
+fn summary(s: report::SnapshotInfo) -> SnapshotSummary {
+    SnapshotSummary {
+        path: s.path,
+        node_count: s.node_count as f64,
+        edge_count: s.edge_count as f64,
+        total_size: s.total_size as f64,
+    }
+}
+
+fn inspection(r: report::InspectReport) -> SnapshotInspection {
+    SnapshotInspection {
+        snapshot: summary(r.snapshot),
+        class_count: r.class_count as f64,
+        classes: r
+            .classes
+            .into_iter()
+            .map(|c| ClassSummary {
+                name: c.name,
+                count: c.count as f64,
+                self_size: c.self_size as f64,
+                retained_size: c.retained_size as f64,
+            })
+            .collect(),
+    }
+}
+
+fn step(s: report::Step) -> PathStep {
+    PathStep {
+        edge_type: s.edge_type,
+        edge_name: s.edge_name,
+        class_name: s.class_name,
+        name: s.name,
+        node_type: s.node_type,
+        id: s.id,
+        self_size: s.self_size as f64,
+    }
+}
+
+fn snapshot_diff(r: report::DiffReport) -> SnapshotDiff {
+    SnapshotDiff {
+        base: summary(r.base),
+        target: summary(r.target),
+        changed_classes: r.changed_classes as f64,
+        new_count: r.new_count as f64,
+        deleted_count: r.deleted_count as f64,
+        size_delta: r.size_delta as f64,
+        classes: r
+            .groups
+            .into_iter()
+            .map(|g| ClassDiff {
+                name: g.name,
+                base_count: g.base_count as f64,
+                target_count: g.target_count as f64,
+                new_count: g.new_count as f64,
+                deleted_count: g.deleted_count as f64,
+                count_delta: g.count_delta as f64,
+                allocated_size: g.allocated_size as f64,
+                freed_size: g.freed_size as f64,
+                size_delta: g.size_delta as f64,
+                retained_size: g.retained_size as f64,
+                retainer_paths: g
+                    .paths
+                    .into_iter()
+                    .map(|p| p.into_iter().map(step).collect())
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The JS error a failed read becomes, as a value a Promise can reject with.
+fn rejection(env: &Env, message: &str) -> Error {
+    let _ = throw(env, Kind::Plain, CODE, message);
+    let mut exc = std::ptr::null_mut();
+    // SAFETY: on the JS thread; takes back the error `throw` just raised.
+    let ok = unsafe { sys::napi_get_and_clear_last_exception(env.raw(), &mut exc) };
+    if ok != sys::Status::napi_ok || exc.is_null() {
+        return Error::new(Status::GenericFailure, message.to_string());
+    }
+    // SAFETY: `exc` is a live value of this env.
+    match unsafe { Unknown::from_napi_value(env.raw(), exc) } {
+        Ok(v) => Error::from(v),
+        Err(e) => e,
+    }
+}
+
+fn failed(e: heap::HeapError) -> Error {
+    Error::new(Status::GenericFailure, e.to_string())
+}
+
+pub struct CompareTask {
+    base: String,
+    target: String,
+    options: heap::Options,
+}
+
+impl Task for CompareTask {
+    type Output = report::DiffReport;
+    type JsValue = SnapshotDiff;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        heap::diff(&self.base, &self.target, &self.options).map_err(failed)
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(snapshot_diff(output))
+    }
+
+    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
+        Err(rejection(&env, &err.reason))
+    }
+}
+
+pub struct InspectTask {
+    path: String,
+    options: heap::Options,
+}
+
+impl Task for InspectTask {
+    type Output = report::InspectReport;
+    type JsValue = SnapshotInspection;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        heap::inspect(&self.path, &self.options).map_err(failed)
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(inspection(output))
+    }
+
+    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
+        Err(rejection(&env, &err.reason))
+    }
+}
+
+/// Compares two heap snapshot files (`.heapsnapshot`, plain or gzip) off the JS
+/// thread: per class, objects new in `target` and gone since `base`, matched by
+/// V8 node id, with retainer paths for the top growing classes.
+#[napi(catch_unwind, ts_return_type = "Promise<SnapshotDiff>")]
+pub fn compare_snapshots(
+    base: String,
+    target: String,
+    options: Option<HeapOptions>,
+) -> AsyncTask<CompareTask> {
+    AsyncTask::new(CompareTask {
+        base,
+        target,
+        options: options_of(options),
+    })
+}
+
+/// `compareSnapshots`, blocking the calling thread.
+#[napi(catch_unwind)]
+pub fn compare_snapshots_sync(
+    env: Env,
+    base: String,
+    target: String,
+    options: Option<HeapOptions>,
+) -> Result<SnapshotDiff> {
+    match heap::diff(&base, &target, &options_of(options)) {
+        Ok(r) => Ok(snapshot_diff(r)),
+        Err(e) => Err(throw(&env, Kind::Plain, CODE, &e.to_string())),
+    }
+}
+
+/// Summarises one heap snapshot file off the JS thread: per class, count,
+/// self size and retained size (from the dominator tree).
+#[napi(catch_unwind, ts_return_type = "Promise<SnapshotInspection>")]
+pub fn inspect_snapshot(path: String, options: Option<HeapOptions>) -> AsyncTask<InspectTask> {
+    AsyncTask::new(InspectTask {
+        path,
+        options: options_of(options),
+    })
+}
+
+/// `inspectSnapshot`, blocking the calling thread.
+#[napi(catch_unwind)]
+pub fn inspect_snapshot_sync(
+    env: Env,
+    path: String,
+    options: Option<HeapOptions>,
+) -> Result<SnapshotInspection> {
+    match heap::inspect(&path, &options_of(options)) {
+        Ok(r) => Ok(inspection(r)),
+        Err(e) => Err(throw(&env, Kind::Plain, CODE, &e.to_string())),
+    }
+}

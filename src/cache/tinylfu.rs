@@ -1,0 +1,630 @@
+//! Adaptive W-TinyLFU: an LRU admission window in front of a segmented-LRU
+//! main space, guarded by a frequency sketch, with a window size that adapts to
+//! the workload.
+//!
+//! W-TinyLFU is from Einziger, Friedman and Manes, "TinyLFU: A Highly Efficient
+//! Cache Admission Policy" (ACM ToS 2017). New entries enter the window; when the
+//! cache is full the window's least recent entry (the candidate) competes with
+//! the main space's next victim and the candidate stays only if the sketch
+//! ([`Sketch`]) has seen it clearly more often (by more than one count). Ties
+//! keep the victim, so a scan cannot flush the main space; a candidate seen at least [`ADMIT_JITTER_FROM`] times still wins a tie
+//! now and then at random, so an attacker who knows the hash cannot pin a hot
+//! victim by flooding its counters.
+//!
+//! The main space is segmented: entries hit while on probation move to the
+//! protected segment (about 80% of the main space), whose overflow is demoted
+//! back to probation, so one hit does not buy long residence.
+//!
+//! The window size is tuned online by hill climbing on the hit ratio, as in
+//! Caffeine's adaptive window (Einziger, Eytan, Friedman, Manes, "Adaptive
+//! Software Cache Management", Middleware 2018): every sample period the window
+//! moves one step in the direction that last improved the hit ratio, reversing
+//! when it got worse; the step decays geometrically and is reset when the hit
+//! ratio jumps (a new phase). Recency-heavy workloads grow the window towards
+//! plain LRU, frequency-heavy ones shrink it towards pure TinyLFU.
+//!
+//! Sizes are in *cost*: an entry's weight when the cache has a `maxSize`,
+//! otherwise 1. An entry heavier than the whole window still enters it and is
+//! judged as a candidate like any other (it may be refused at once).
+//!
+//! Iteration order ([`Policy::for_each`]): the window, then the protected
+//! segment, then probation, each most recent first; `reverse` is the exact
+//! reverse, so it starts with the main space's next victim. Unlike LRU, that is
+//! only a likely eviction order: which of the window's candidate and the main
+//! space's victim goes is decided by their frequencies at eviction time.
+
+use super::list::{Links, List};
+use super::policy::Policy;
+use super::sketch::Sketch;
+use super::store::Limits;
+
+/// Candidates seen this often may win a frequency tie (rarely, at random).
+pub const ADMIT_JITTER_FROM: u32 = 6;
+
+const NONE: u8 = 0;
+const WINDOW: u8 = 1;
+const PROBATION: u8 = 2;
+const PROTECTED: u8 = 3;
+
+/// Tuning knobs, public so the replay harness can explore them.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// Initial window share of the capacity.
+    pub window: f64,
+    /// Protected share of the main space.
+    pub protected: f64,
+    /// Sketch counters per expected entry.
+    pub counters_per_entry: u32,
+    /// Sketch ages after this many increments per expected entry.
+    pub sample_factor: u32,
+    pub doorkeeper: bool,
+    /// Requests per climbing sample, per expected entry (and at least `min_period`).
+    pub period_factor: f64,
+    pub min_period: u32,
+    /// First step as a share of the capacity.
+    pub step: f64,
+    /// Each step is this times the previous one.
+    pub decay: f64,
+    /// A hit-ratio change this large restarts the steps.
+    pub restart: f64,
+    /// A candidate must be seen more than this many times more often than the
+    /// victim. 1 rather than 0: right after an aging, a just-seen candidate is
+    /// one count ahead of victims not yet seen since, which on loops churned
+    /// the main space for nothing.
+    pub admit_margin: u32,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            window: 0.01,
+            protected: 0.8,
+            counters_per_entry: 32,
+            sample_factor: 8,
+            doorkeeper: false,
+            period_factor: 20.0,
+            min_period: 0,
+            step: 0.0625,
+            decay: 0.98,
+            restart: 0.05,
+            admit_margin: 1,
+        }
+    }
+}
+
+/// Hill climbing over the window size.
+#[derive(Debug, Clone)]
+struct Climber {
+    period: u32,
+    hits: u32,
+    requests: u32,
+    prev_ratio: f64,
+    /// Signed step in cost units; positive grows the window.
+    step: f64,
+    first_step: f64,
+    decay: f64,
+    restart: f64,
+}
+
+impl Climber {
+    /// Counts one request; at the end of a sample returns how far to move the window.
+    fn record(&mut self, hit: bool) -> Option<f64> {
+        self.hits += hit as u32;
+        self.requests += 1;
+        if self.requests < self.period {
+            return None;
+        }
+        let ratio = self.hits as f64 / self.requests as f64;
+        let change = ratio - self.prev_ratio;
+        let amount = if change >= 0.0 { self.step } else { -self.step };
+        self.step = if change.abs() >= self.restart {
+            self.first_step.copysign(amount)
+        } else {
+            amount * self.decay
+        };
+        self.prev_ratio = ratio;
+        self.hits = 0;
+        self.requests = 0;
+        Some(amount)
+    }
+}
+
+#[derive(Debug)]
+pub struct TinyLfu {
+    links: Links,
+    window: List,
+    probation: List,
+    protected: List,
+    segment: Vec<u8>,
+    hash: Vec<u32>,
+    cost: Vec<u64>,
+    weighted: bool,
+    /// Total cost the store allows; 0 when unbounded.
+    capacity: u64,
+    window_cost: u64,
+    probation_cost: u64,
+    protected_cost: u64,
+    /// Window target as a real number, so small steps accumulate.
+    window_target: f64,
+    window_max: u64,
+    protected_max: u64,
+    protected_share: f64,
+    sketch: Sketch,
+    climber: Climber,
+    rng: u64,
+    /// See [`Tuning::admit_margin`].
+    margin: u32,
+}
+
+impl TinyLfu {
+    pub fn new(limits: Limits, seed: u64) -> Self {
+        Self::with_tuning(limits, seed, Tuning::default())
+    }
+
+    pub fn with_tuning(limits: Limits, seed: u64, t: Tuning) -> Self {
+        let weighted = limits.max_weight != 0;
+        let capacity = if weighted {
+            limits.max_weight
+        } else {
+            limits.max_entries as u64
+        };
+        // The sketch and the sample period scale with the number of entries;
+        // under a weight limit alone that number is unknown, so assume a modest one.
+        let entries = match limits.max_entries {
+            0 => capacity.clamp(16, 1 << 16) as u32,
+            n => n,
+        };
+        let period = ((entries as f64 * t.period_factor) as u32)
+            .max(t.min_period)
+            .max(1);
+        let first_step = t.step * capacity as f64;
+        let mut p = TinyLfu {
+            links: Links::default(),
+            window: List::default(),
+            probation: List::default(),
+            protected: List::default(),
+            segment: Vec::new(),
+            hash: Vec::new(),
+            cost: Vec::new(),
+            weighted,
+            capacity,
+            window_cost: 0,
+            probation_cost: 0,
+            protected_cost: 0,
+            window_target: t.window * capacity as f64,
+            window_max: 0,
+            protected_max: 0,
+            protected_share: t.protected,
+            sketch: Sketch::new(entries, t.counters_per_entry, t.sample_factor, t.doorkeeper),
+            climber: Climber {
+                period,
+                hits: 0,
+                requests: 0,
+                prev_ratio: 0.0,
+                step: first_step,
+                first_step,
+                decay: t.decay,
+                restart: t.restart,
+            },
+            rng: seed | 1,
+            margin: t.admit_margin,
+        };
+        p.set_targets();
+        p
+    }
+
+    /// The window's current target size, in cost units.
+    pub fn window_max(&self) -> u64 {
+        self.window_max
+    }
+
+    fn set_targets(&mut self) {
+        let cap = self.capacity as f64;
+        // At least one unit of window, so a new entry is never its own rival.
+        let floor = 1f64.min(cap);
+        self.window_target = self.window_target.clamp(floor, cap);
+        self.window_max = self.window_target.round() as u64;
+        let main = self.capacity - self.window_max;
+        self.protected_max = (main as f64 * self.protected_share) as u64;
+    }
+
+    fn list(&mut self, seg: u8) -> &mut List {
+        match seg {
+            WINDOW => &mut self.window,
+            PROBATION => &mut self.probation,
+            _ => &mut self.protected,
+        }
+    }
+
+    fn seg_cost(&mut self, seg: u8) -> &mut u64 {
+        match seg {
+            WINDOW => &mut self.window_cost,
+            PROBATION => &mut self.probation_cost,
+            _ => &mut self.protected_cost,
+        }
+    }
+
+    /// An entry's cost; count-bounded caches skip the array (every cost is 1).
+    fn cost_of(&self, slot: u32) -> u64 {
+        if self.weighted {
+            self.cost[slot as usize]
+        } else {
+            1
+        }
+    }
+
+    fn unlink(&mut self, slot: u32) {
+        let seg = self.segment[slot as usize];
+        let cost = self.cost_of(slot);
+        let mut list = *self.list(seg);
+        list.unlink(&mut self.links, slot);
+        *self.list(seg) = list;
+        *self.seg_cost(seg) -= cost;
+        self.segment[slot as usize] = NONE;
+    }
+
+    fn push(&mut self, slot: u32, seg: u8) {
+        let cost = self.cost_of(slot);
+        let mut list = *self.list(seg);
+        list.push_front(&mut self.links, slot);
+        *self.list(seg) = list;
+        *self.seg_cost(seg) += cost;
+        self.segment[slot as usize] = seg;
+    }
+
+    fn move_to(&mut self, slot: u32, seg: u8) {
+        self.unlink(slot);
+        self.push(slot, seg);
+    }
+
+    fn total_cost(&self) -> u64 {
+        self.window_cost + self.probation_cost + self.protected_cost
+    }
+
+    /// Demotes the protected segment's overflow to probation.
+    fn fit_protected(&mut self) {
+        while self.protected_cost > self.protected_max {
+            let Some(t) = self.protected.tail() else {
+                break;
+            };
+            self.move_to(t, PROBATION);
+        }
+    }
+
+    /// Moves the window's overflow into probation (no eviction involved).
+    fn drain_window(&mut self) {
+        while self.window_cost > self.window_max {
+            let Some(t) = self.window.tail() else { break };
+            self.move_to(t, PROBATION);
+        }
+    }
+
+    fn observe(&mut self, hash: u32, hit: bool) {
+        self.sketch.increment(hash);
+        if self.capacity == 0 {
+            return;
+        }
+        if let Some(delta) = self.climber.record(hit) {
+            self.window_target += delta;
+            self.set_targets();
+            // A smaller window hands its overflow to the main space now; a
+            // larger one fills up as the main space gives up victims.
+            self.drain_window();
+            self.fit_protected();
+        }
+    }
+
+    fn random(&mut self) -> u64 {
+        // xorshift64*
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Whether the candidate should replace the victim in the main space.
+    fn admit(&mut self, candidate: u32, victim: u32) -> bool {
+        let fc = self.sketch.frequency(self.hash[candidate as usize]);
+        let fv = self.sketch.frequency(self.hash[victim as usize]);
+        if fc > fv + self.margin {
+            return true;
+        }
+        fc >= ADMIT_JITTER_FROM && self.random() & 127 == 0
+    }
+
+    fn main_victim(&self) -> Option<u32> {
+        self.probation.tail().or_else(|| self.protected.tail())
+    }
+
+    /// Checks the segment bookkeeping; `Err` names the first broken rule.
+    pub fn check(&self) -> Result<(), String> {
+        let mut seen = 0u32;
+        for (name, seg, list, cost) in [
+            ("window", WINDOW, &self.window, self.window_cost),
+            ("probation", PROBATION, &self.probation, self.probation_cost),
+            ("protected", PROTECTED, &self.protected, self.protected_cost),
+        ] {
+            let (mut n, mut c, mut bad) = (0u32, 0u64, None);
+            list.for_each(&self.links, |s| {
+                n += 1;
+                c += self.cost_of(s);
+                if self.segment[s as usize] != seg {
+                    bad = Some(s);
+                }
+                true
+            });
+            if let Some(s) = bad {
+                return Err(format!("slot {s} on the {name} list is marked otherwise"));
+            }
+            if n != list.len() || c != cost {
+                return Err(format!(
+                    "{name}: {n} slots of cost {c} walked, {} of cost {cost} recorded",
+                    list.len()
+                ));
+            }
+            seen += n;
+        }
+        let marked = self.segment.iter().filter(|&&s| s != NONE).count() as u32;
+        if marked != seen {
+            return Err(format!("{marked} slots marked resident, {seen} on lists"));
+        }
+        if self.capacity != 0 {
+            if self.window_max > self.capacity
+                || self.protected_max > self.capacity - self.window_max
+            {
+                return Err(format!(
+                    "targets window {} protected {} exceed capacity {}",
+                    self.window_max, self.protected_max, self.capacity
+                ));
+            }
+            if self.protected_cost > self.protected_max {
+                return Err(format!(
+                    "protected cost {} over its target {}",
+                    self.protected_cost, self.protected_max
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Policy for TinyLfu {
+    fn ensure(&mut self, slots: usize) {
+        self.links.ensure(slots);
+        if self.segment.len() < slots {
+            self.segment.resize(slots, NONE);
+            self.hash.resize(slots, 0);
+            self.cost.resize(slots, 0);
+        }
+    }
+
+    fn prefetch(&self, log: &[u32], i: usize) {
+        // Two stages: the hash of a slot far ahead, then (its hash now cached)
+        // the sketch block of a slot nearer ahead.
+        let slot = |d: usize| log.get(i + d).map(|&e| (e & !super::INSERT_FLAG) as usize);
+        if let Some(s) = slot(16).filter(|&s| s < self.hash.len()) {
+            super::prefetch::hint(&self.hash[s]);
+            super::prefetch::hint(&self.segment[s]);
+            self.links.prefetch(s as u32, false);
+        }
+        if let Some(s) = slot(6).filter(|&s| s < self.hash.len()) {
+            self.sketch.prefetch(self.hash[s]);
+            self.links.prefetch(s as u32, true);
+        }
+    }
+
+    fn access(&mut self, slot: u32) {
+        self.observe(self.hash[slot as usize], true);
+        // Read after observing: a climbing step may just have moved this slot.
+        match self.segment[slot as usize] {
+            WINDOW => self.window.move_to_front(&mut self.links, slot),
+            PROTECTED => self.protected.move_to_front(&mut self.links, slot),
+            PROBATION => {
+                self.move_to(slot, PROTECTED);
+                self.fit_protected();
+            }
+            _ => {}
+        }
+    }
+
+    fn insert(&mut self, slot: u32, weight: u64, hash: u32) {
+        self.observe(hash, false);
+        self.hash[slot as usize] = hash;
+        self.cost[slot as usize] = if self.weighted { weight } else { 1 };
+        self.push(slot, WINDOW);
+        // While the cache has room, the window's overflow joins the main space
+        // unopposed; once full, `victim` makes it compete.
+        if self.capacity == 0 || self.total_cost() <= self.capacity {
+            self.drain_window();
+        }
+    }
+
+    fn remove(&mut self, slot: u32) {
+        if self.segment[slot as usize] != NONE {
+            self.unlink(slot);
+        }
+    }
+
+    fn reweigh(&mut self, slot: u32, old: u64, new: u64) {
+        if !self.weighted {
+            return;
+        }
+        let seg = self.segment[slot as usize];
+        if seg == NONE {
+            return;
+        }
+        debug_assert_eq!(self.cost[slot as usize], old);
+        *self.seg_cost(seg) = *self.seg_cost(seg) - old + new;
+        self.cost[slot as usize] = new;
+        self.fit_protected();
+    }
+
+    fn victim(&mut self) -> Option<u32> {
+        if self.window_cost > self.window_max {
+            let candidate = self.window.tail()?;
+            let Some(victim) = self.main_victim() else {
+                return Some(candidate);
+            };
+            if self.admit(candidate, victim) {
+                self.move_to(candidate, PROBATION);
+                return Some(victim);
+            }
+            return Some(candidate);
+        }
+        self.main_victim().or_else(|| self.window.tail())
+    }
+
+    fn clear(&mut self) {
+        self.links.clear();
+        self.window.reset();
+        self.probation.reset();
+        self.protected.reset();
+        self.segment.fill(NONE);
+        self.window_cost = 0;
+        self.probation_cost = 0;
+        self.protected_cost = 0;
+    }
+
+    fn for_each(&self, reverse: bool, f: &mut dyn FnMut(u32) -> bool) {
+        let go = std::cell::Cell::new(true);
+        let mut visit = |s| {
+            go.set(f(s));
+            go.get()
+        };
+        if reverse {
+            for list in [&self.probation, &self.protected, &self.window] {
+                list.for_each_rev(&self.links, &mut visit);
+                if !go.get() {
+                    return;
+                }
+            }
+        } else {
+            for list in [&self.window, &self.protected, &self.probation] {
+                list.for_each(&self.links, &mut visit);
+                if !go.get() {
+                    return;
+                }
+            }
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        TinyLfu::check(self)
+    }
+
+    fn describe(&self) -> String {
+        self.window_max.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::{hash_int, PolicyKind, Store};
+    use std::collections::HashMap;
+
+    /// xorshift64*: a deterministic stream for workloads and op sequences.
+    pub(crate) struct Rng(u64);
+    impl Rng {
+        pub(crate) fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        pub(crate) fn below(&mut self, n: u64) -> u64 {
+            (self.next() >> 11) % n
+        }
+    }
+
+    fn limits(n: u32) -> Limits {
+        Limits {
+            max_entries: n,
+            max_weight: 0,
+        }
+    }
+
+    /// Replays integer keys through a store; returns (hit ratio, store).
+    fn replay(keys: impl Iterator<Item = u32>, mut store: Store) -> (f64, Store) {
+        let (mut slot_of, mut key_of) = (HashMap::new(), HashMap::new());
+        let (mut hits, mut n, mut ev) = (0u32, 0u32, Vec::new());
+        for k in keys {
+            n += 1;
+            if let Some(&s) = slot_of.get(&k) {
+                hits += 1;
+                store.access(s).unwrap();
+                continue;
+            }
+            ev.clear();
+            let s = store.insert(1, hash_int(k), &mut ev).unwrap();
+            slot_of.insert(k, s);
+            key_of.insert(s, k);
+            for e in &ev {
+                slot_of.remove(&key_of[e]);
+            }
+        }
+        (hits as f64 / n as f64, store)
+    }
+
+    fn tinylfu(cap: u32, window: f64) -> Store {
+        let t = Tuning {
+            window,
+            ..Tuning::default()
+        };
+        Store::with_policy(
+            Box::new(TinyLfu::with_tuning(limits(cap), 7, t)),
+            limits(cap),
+        )
+    }
+
+    /// A working set of 80 keys sliding forward by one key every 8 requests:
+    /// each key is hot for a while and then never seen again, so recency is
+    /// everything and frequency history is stale by the time it builds up.
+    fn sliding(n: u32, rng: &mut Rng) -> impl Iterator<Item = u32> + '_ {
+        (0..n).map(move |i| i / 8 + rng.below(80) as u32)
+    }
+
+    /// Half the requests go to 300 keys of fixed skewed popularity, the other
+    /// half are one-off keys (a scan): frequency is everything, and window
+    /// space spent on one-offs is wasted.
+    fn skewed(n: u32, rng: &mut Rng) -> impl Iterator<Item = u32> + '_ {
+        (0..n).map(move |i| {
+            if rng.below(2) == 0 {
+                1_000_000 + i
+            } else {
+                let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
+                (300.0 * u * u) as u32
+            }
+        })
+    }
+
+    #[test]
+    fn window_grows_on_a_recency_heavy_workload() {
+        let (tl, store) = replay(sliding(400_000, &mut Rng(3)), tinylfu(100, 0.01));
+        let window: u64 = store.policy_state().parse().unwrap();
+        let (lru, _) = replay(
+            sliding(400_000, &mut Rng(3)),
+            Store::with_seed(PolicyKind::Lru, limits(100), 1).unwrap(),
+        );
+        assert!(
+            window >= 80,
+            "window {window} of 100 after a recency-heavy run"
+        );
+        assert!(tl >= lru - 0.05, "tinylfu {tl:.4} vs lru {lru:.4}");
+    }
+
+    #[test]
+    fn window_shrinks_on_a_frequency_heavy_workload() {
+        let (tl, store) = replay(skewed(400_000, &mut Rng(5)), tinylfu(100, 0.5));
+        let window: u64 = store.policy_state().parse().unwrap();
+        let (lru, _) = replay(
+            skewed(400_000, &mut Rng(5)),
+            Store::with_seed(PolicyKind::Lru, limits(100), 1).unwrap(),
+        );
+        assert!(
+            window <= 40,
+            "window {window} of 100 (from 50) after a frequency-heavy run"
+        );
+        assert!(tl > lru + 0.05, "tinylfu {tl:.4} vs lru {lru:.4}");
+    }
+}

@@ -1,0 +1,516 @@
+//! Streams a `.heapsnapshot` (plain or gzip) into a [`Graph`].
+//!
+//! The layout comes from `snapshot.meta` (`node_fields`, `node_types`,
+//! `edge_fields`, `edge_types`), never from assumptions: V8 writes 6 or 7 node
+//! fields depending on version and allocation tracking. Numbers go straight
+//! from the byte buffer into columns; sections the analysis does not use
+//! (`locations`, `trace_tree`, `samples`, ...) are skipped without storing them.
+
+use super::error::HeapError;
+use super::graph::{Graph, Strings, TypeIds};
+use super::scanner::{show, Json, Res, Scanner};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// Reads a snapshot file; gzip is recognised by its magic bytes.
+pub fn read_path(path: &Path) -> Result<Graph, HeapError> {
+    read_path_with(path, true)
+}
+
+/// Reads a snapshot file but keeps only its nodes and strings: edges are
+/// checked and skipped (the base side of a diff never walks them).
+pub fn read_nodes_only(path: &Path) -> Result<Graph, HeapError> {
+    read_path_with(path, false)
+}
+
+fn read_path_with(path: &Path, keep_edges: bool) -> Result<Graph, HeapError> {
+    let name = path.display().to_string();
+    let io_err = |source| HeapError::Io {
+        path: name.clone(),
+        offset: 0,
+        source,
+    };
+    let mut file = File::open(path).map_err(io_err)?;
+    let len = file.metadata().map_err(io_err)?.len();
+    let mut magic = [0u8; 2];
+    let gz = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+    if gz {
+        // Compressed snapshots expand about 5-10x; the bound only limits preallocation.
+        let dec = flate2::read::MultiGzDecoder::new(file);
+        read_graph(dec, &name, len.saturating_mul(16), keep_edges)
+    } else {
+        read_graph(file, &name, len, keep_edges)
+    }
+}
+
+/// Where each field sits in V8's flat arrays.
+struct Layout {
+    node_fields: usize,
+    n_type: usize,
+    n_name: usize,
+    n_id: usize,
+    n_size: usize,
+    n_edges: usize,
+    /// V8 10+: 0 unknown, 1 attached, 2 detached (embedder objects such as DOM nodes).
+    n_detached: Option<usize>,
+    edge_fields: usize,
+    e_type: usize,
+    e_name: usize,
+    e_to: usize,
+}
+
+struct Header {
+    layout: Layout,
+    node_types: Vec<String>,
+    edge_types: Vec<String>,
+    node_hint: usize,
+    /// The most edges the input's size allows (bounds preallocation).
+    edge_cap: usize,
+    root: u64,
+}
+
+/// Reads a snapshot from any byte stream. `size_bound` (bytes, an estimate)
+/// caps how much the header's counts may preallocate.
+pub fn read_from<R: Read>(src: R, name: &str, size_bound: u64) -> Result<Graph, HeapError> {
+    read_graph(src, name, size_bound, true)
+}
+
+fn read_graph<R: Read>(
+    src: R,
+    name: &str,
+    size_bound: u64,
+    keep_edges: bool,
+) -> Result<Graph, HeapError> {
+    let mut sc = Scanner::new(src, name);
+    sc.skip_ws()?;
+    match sc.peek()? {
+        None => return Err(sc.err("the file is empty")),
+        Some(b'{') => {}
+        Some(b) => {
+            return Err(sc.err(format!(
+                "expected '{{' at the start of a heap snapshot, found {}",
+                show(b)
+            )))
+        }
+    }
+    sc.expect(b'{')?;
+    let mut header: Option<Header> = None;
+    let mut g = Graph {
+        node_types: Vec::new(),
+        edge_types: Vec::new(),
+        ids: TypeIds {
+            hidden: u8::MAX,
+            object: u8::MAX,
+            native: u8::MAX,
+            code: u8::MAX,
+            edge_element: u8::MAX,
+            edge_hidden: u8::MAX,
+            edge_weak: u8::MAX,
+            edge_shortcut: u8::MAX,
+        },
+        root: 0,
+        node_type: Vec::new(),
+        node_name: Vec::new(),
+        node_id: Vec::new(),
+        self_size: Vec::new(),
+        first_edge: Vec::new(),
+        edge_type: Vec::new(),
+        edge_name: Vec::new(),
+        edge_to: Vec::new(),
+        strings: Strings::default(),
+    };
+    let (mut have_nodes, mut have_edges, mut have_strings) = (false, false, false);
+    let mut detached = Vec::new();
+    if !sc.at_close(b'}')? {
+        loop {
+            sc.section = "top level";
+            let key = sc.read_string()?;
+            sc.expect(b':')?;
+            match key.as_str() {
+                "snapshot" => {
+                    sc.section = "snapshot";
+                    let h = parse_header(&mut sc, size_bound)?;
+                    g.node_types = h.node_types.clone();
+                    g.edge_types = h.edge_types.clone();
+                    g.ids = type_ids(&h);
+                    header = Some(h);
+                }
+                "nodes" => {
+                    sc.section = "nodes";
+                    let Some(h) = &header else {
+                        return Err(sc.err("\"nodes\" comes before \"snapshot\" and its meta"));
+                    };
+                    read_nodes(&mut sc, h, &mut g, &mut detached)?;
+                    have_nodes = true;
+                }
+                "edges" => {
+                    sc.section = "edges";
+                    let (Some(h), true) = (&header, have_nodes) else {
+                        return Err(sc.err("\"edges\" comes before \"nodes\""));
+                    };
+                    read_edges(&mut sc, h, &mut g, keep_edges)?;
+                    have_edges = true;
+                }
+                "strings" => {
+                    sc.section = "strings";
+                    read_strings(&mut sc, &mut g.strings)?;
+                    have_strings = true;
+                }
+                _ => {
+                    sc.section = "skipped section";
+                    sc.skip_value()?;
+                }
+            }
+            sc.section = "top level";
+            if !sc.comma_or(b'}')? {
+                break;
+            }
+        }
+    }
+    sc.section = "end";
+    for (present, what) in [
+        (header.is_some(), "snapshot"),
+        (have_nodes, "nodes"),
+        (have_edges, "edges"),
+        (have_strings, "strings"),
+    ] {
+        if !present {
+            return Err(sc.err(format!("the \"{what}\" section is missing")));
+        }
+    }
+    let root = header.map(|h| h.root).unwrap_or(0);
+    validate(&mut sc, &mut g, root)?;
+    name_detached(&mut g, &detached);
+    Ok(g)
+}
+
+fn str_list(v: Option<&Json>) -> Option<Vec<String>> {
+    match v? {
+        Json::Arr(items) => items
+            .iter()
+            .map(|i| match i {
+                Json::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+fn parse_header<R: Read>(sc: &mut Scanner<R>, size_bound: u64) -> Res<Header> {
+    let v = sc.parse_value()?;
+    let Some(meta) = v.get("meta") else {
+        return Err(sc.err("\"snapshot\" has no \"meta\""));
+    };
+    let field_list = |key: &str| {
+        str_list(meta.get(key)).ok_or_else(|| {
+            sc.err(format!(
+                "snapshot.meta.{key} is missing or not a list of strings"
+            ))
+        })
+    };
+    let node_fields = field_list("node_fields")?;
+    let edge_fields = field_list("edge_fields")?;
+    let pos = |fields: &[String], list: &str, name: &str| {
+        fields
+            .iter()
+            .position(|f| f == name)
+            .ok_or_else(|| sc.err(format!("snapshot.meta.{list} has no \"{name}\" field")))
+    };
+    let layout = Layout {
+        node_fields: node_fields.len(),
+        n_type: pos(&node_fields, "node_fields", "type")?,
+        n_name: pos(&node_fields, "node_fields", "name")?,
+        n_id: pos(&node_fields, "node_fields", "id")?,
+        n_size: pos(&node_fields, "node_fields", "self_size")?,
+        n_edges: pos(&node_fields, "node_fields", "edge_count")?,
+        n_detached: node_fields.iter().position(|f| f == "detachedness"),
+        edge_fields: edge_fields.len(),
+        e_type: pos(&edge_fields, "edge_fields", "type")?,
+        e_name: pos(&edge_fields, "edge_fields", "name_or_index")?,
+        e_to: pos(&edge_fields, "edge_fields", "to_node")?,
+    };
+    // `node_types[i]` describes field i; the type field's entry is the list of type names.
+    let types = |key: &str, at: usize| match meta.get(key) {
+        Some(Json::Arr(items)) => str_list(items.get(at))
+            .filter(|t| !t.is_empty() && t.len() < 255)
+            .ok_or_else(|| {
+                sc.err(format!(
+                    "snapshot.meta.{key}[{at}] is not a list of type names"
+                ))
+            }),
+        _ => Err(sc.err(format!("snapshot.meta.{key} is missing"))),
+    };
+    let node_types = types("node_types", layout.n_type)?;
+    let edge_types = types("edge_types", layout.e_type)?;
+    let count = |key: &str| match v.get(key) {
+        Some(Json::Num(n)) if *n >= 0.0 => *n as u64,
+        _ => 0,
+    };
+    // Each number takes at least 2 bytes ("0,"), which bounds a corrupt count.
+    let node_hint = count("node_count").min(size_bound / (2 * layout.node_fields as u64));
+    let edge_cap = size_bound / (2 * layout.edge_fields as u64);
+    let root = count("root_index") / layout.node_fields as u64;
+    Ok(Header {
+        layout,
+        node_types,
+        edge_types,
+        node_hint: node_hint as usize,
+        edge_cap: edge_cap as usize,
+        root,
+    })
+}
+
+fn type_ids(h: &Header) -> TypeIds {
+    let find = |list: &[String], name: &str| {
+        list.iter()
+            .position(|t| t == name)
+            .map_or(u8::MAX, |p| p as u8)
+    };
+    TypeIds {
+        hidden: find(&h.node_types, "hidden"),
+        object: find(&h.node_types, "object"),
+        native: find(&h.node_types, "native"),
+        code: find(&h.node_types, "code"),
+        edge_element: find(&h.edge_types, "element"),
+        edge_hidden: find(&h.edge_types, "hidden"),
+        edge_weak: find(&h.edge_types, "weak"),
+        edge_shortcut: find(&h.edge_types, "shortcut"),
+    }
+}
+
+/// What one position of a node or edge record holds.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Type,
+    Name,
+    Id,
+    Size,
+    EdgeCount,
+    Detached,
+    To,
+    Skip,
+}
+
+fn roles(fields: usize, of: &[(usize, Role)]) -> Vec<Role> {
+    let mut r = vec![Role::Skip; fields];
+    for &(at, role) in of {
+        r[at] = role;
+    }
+    r
+}
+
+fn read_nodes<R: Read>(
+    sc: &mut Scanner<R>,
+    h: &Header,
+    g: &mut Graph,
+    detached: &mut Vec<u32>,
+) -> Res<()> {
+    let l = &h.layout;
+    let n = h.node_hint;
+    g.node_type.reserve_exact(n);
+    g.node_name.reserve_exact(n);
+    g.node_id.reserve_exact(n);
+    g.self_size.reserve_exact(n);
+    g.first_edge.reserve_exact(n + 1);
+    let mut of = vec![
+        (l.n_type, Role::Type),
+        (l.n_name, Role::Name),
+        (l.n_id, Role::Id),
+        (l.n_size, Role::Size),
+        (l.n_edges, Role::EdgeCount),
+    ];
+    if let Some(d) = l.n_detached {
+        of.push((d, Role::Detached));
+    }
+    let roles = roles(l.node_fields, &of);
+    let nf = l.node_fields as u64;
+    let type_count = h.node_types.len() as u64;
+    let mut field = 0usize;
+    let mut total_edges = 0u64;
+    let count = sc.read_u64_array(|i, v| {
+        match roles[field] {
+            Role::Type => {
+                if v >= type_count {
+                    return Err(format!(
+                        "node {} has type {v}, but meta lists {type_count} node types",
+                        i / nf
+                    ));
+                }
+                g.node_type.push(v as u8);
+            }
+            Role::Name => g
+                .node_name
+                .push(u32::try_from(v).map_err(|_| format!("node {} names string {v}", i / nf))?),
+            Role::Id => g.node_id.push(
+                u32::try_from(v).map_err(|_| format!("node {} has id {v}, above 2^32", i / nf))?,
+            ),
+            Role::Size => g.self_size.push(v),
+            Role::EdgeCount => {
+                g.first_edge.push(total_edges as u32);
+                total_edges += v;
+                if total_edges > u32::MAX as u64 - 1 {
+                    return Err(format!("edge counts add up past 2^32 at node {}", i / nf));
+                }
+            }
+            Role::Detached if v == 2 => detached.push((i / nf) as u32),
+            _ => {}
+        }
+        field += 1;
+        if field == roles.len() {
+            field = 0;
+        }
+        Ok(())
+    })?;
+    if count % nf != 0 {
+        return Err(sc.err(format!(
+            "the nodes array holds {count} numbers, not a multiple of its {nf} fields"
+        )));
+    }
+    if count / nf >= u32::MAX as u64 {
+        return Err(sc.err("more than 2^32 nodes"));
+    }
+    g.first_edge.push(total_edges as u32);
+    Ok(())
+}
+
+fn read_edges<R: Read>(sc: &mut Scanner<R>, h: &Header, g: &mut Graph, keep: bool) -> Res<()> {
+    let l = &h.layout;
+    let expected = *g.first_edge.last().unwrap_or(&0) as u64;
+    let n = if keep {
+        (expected as usize).min(h.edge_cap)
+    } else {
+        0
+    };
+    g.edge_type.reserve_exact(n);
+    g.edge_name.reserve_exact(n);
+    g.edge_to.reserve_exact(n);
+    let roles = roles(
+        l.edge_fields,
+        &[
+            (l.e_type, Role::Type),
+            (l.e_name, Role::Name),
+            (l.e_to, Role::To),
+        ],
+    );
+    let ef = l.edge_fields as u64;
+    let type_count = h.edge_types.len() as u64;
+    let nodes = g.node_type.len() as u64;
+    let nf = l.node_fields as u64;
+    let mut field = 0usize;
+    let mut left = expected;
+    let count = sc.read_u64_array(|i, v| {
+        if field == 0 {
+            if left == 0 {
+                return Err(format!(
+                    "more edges than the nodes' edge counts add up to ({expected})"
+                ));
+            }
+            left -= 1;
+        }
+        match roles[field] {
+            Role::Type => {
+                if v >= type_count {
+                    return Err(format!(
+                        "edge {} has type {v}, but meta lists {type_count} edge types",
+                        i / ef
+                    ));
+                }
+                if keep {
+                    g.edge_type.push(v as u8);
+                }
+            }
+            Role::Name => {
+                let name = u32::try_from(v).map_err(|_| format!("edge {} names {v}", i / ef))?;
+                if keep {
+                    g.edge_name.push(name);
+                }
+            }
+            Role::To => {
+                if v % nf != 0 || v / nf >= nodes {
+                    return Err(format!(
+                        "edge {} points to {v}, which is not a node ({nodes} nodes of {nf} fields)",
+                        i / ef
+                    ));
+                }
+                if keep {
+                    g.edge_to.push((v / nf) as u32);
+                }
+            }
+            _ => {}
+        }
+        field += 1;
+        if field == roles.len() {
+            field = 0;
+        }
+        Ok(())
+    })?;
+    if count != expected * ef {
+        return Err(sc.err(format!(
+            "the edges array holds {count} numbers; the nodes' edge counts call for {} ({expected} edges of {ef} fields)",
+            expected * ef
+        )));
+    }
+    Ok(())
+}
+
+fn read_strings<R: Read>(sc: &mut Scanner<R>, s: &mut Strings) -> Res<()> {
+    sc.expect(b'[')?;
+    if sc.at_close(b']')? {
+        return Ok(());
+    }
+    loop {
+        sc.read_string_into(&mut s.data)?;
+        s.ends.push(s.data.len());
+        if !sc.comma_or(b']')? {
+            return Ok(());
+        }
+    }
+}
+
+/// Cross-section checks that only make sense once everything is read.
+fn validate<R: Read>(sc: &mut Scanner<R>, g: &mut Graph, root: u64) -> Res<()> {
+    sc.section = "strings";
+    let strings = g.strings.len() as u32;
+    if let Some(n) = g.node_name.iter().position(|&s| s >= strings) {
+        return Err(sc.err(format!(
+            "node {n} names string {}, but there are {strings} strings",
+            g.node_name[n]
+        )));
+    }
+    for e in 0..g.edge_count() {
+        let t = g.edge_type[e];
+        if t != g.ids.edge_element && t != g.ids.edge_hidden && g.edge_name[e] >= strings {
+            return Err(sc.err(format!(
+                "edge {e} names string {}, but there are {strings} strings",
+                g.edge_name[e]
+            )));
+        }
+    }
+    sc.section = "snapshot";
+    if root >= g.node_count() as u64 {
+        return Err(sc.err(format!(
+            "the root node {root} is outside the {} nodes",
+            g.node_count()
+        )));
+    }
+    g.root = root as u32;
+    Ok(())
+}
+
+/// Names detached nodes "Detached <name>", as DevTools and memlab show them.
+fn name_detached(g: &mut Graph, detached: &[u32]) {
+    let mut renamed = std::collections::HashMap::new();
+    for &v in detached {
+        let old = g.node_name[v as usize];
+        let new = *renamed.entry(old).or_insert_with(|| {
+            let name = format!("Detached {}", g.strings.get(old));
+            g.strings.data.extend_from_slice(name.as_bytes());
+            g.strings.ends.push(g.strings.data.len());
+            (g.strings.ends.len() - 1) as u32
+        });
+        g.node_name[v as usize] = new;
+    }
+}

@@ -1,0 +1,267 @@
+//! The two analyses the CLI and JS API expose: `inspect` (one snapshot, per
+//! class: count, self size, retained size) and `diff` (two snapshots, per
+//! class: new, deleted, sizes, and retainer paths for the top growing ones).
+
+use super::compare::{compare, tallies};
+use super::dominators::{self, class_retained};
+use super::error::HeapError;
+use super::graph::{ClassTable, Graph};
+use super::paths::Retainers;
+use super::reader::{read_nodes_only, read_path};
+use std::path::Path;
+
+/// Node names longer than this are cut in path steps (strings can be megabytes).
+const NAME_LIMIT: usize = 120;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Classes listed in the report.
+    pub top: usize,
+    /// How many of the listed classes that gained objects get retainer paths (diff only).
+    pub paths: usize,
+    /// Retainer paths per class, to new objects spread over the class (diff only).
+    pub samples: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            top: 20,
+            paths: 5,
+            samples: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SnapshotInfo {
+    pub path: String,
+    pub node_count: u64,
+    pub edge_count: u64,
+    /// Sum of all self sizes.
+    pub total_size: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClassRow {
+    pub name: String,
+    pub count: u64,
+    pub self_size: u64,
+    pub retained_size: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct InspectReport {
+    pub snapshot: SnapshotInfo,
+    /// Classes in the snapshot (the report lists the `top` largest by retained size).
+    pub class_count: u64,
+    pub classes: Vec<ClassRow>,
+}
+
+/// One hop of a retainer path: the edge taken (none for the root) and the node reached.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub edge_type: Option<String>,
+    pub edge_name: Option<String>,
+    pub class_name: String,
+    pub name: String,
+    pub node_type: String,
+    pub id: u32,
+    pub self_size: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct DiffGroup {
+    pub name: String,
+    pub base_count: u64,
+    pub target_count: u64,
+    pub new_count: u64,
+    pub deleted_count: u64,
+    pub count_delta: i64,
+    pub allocated_size: u64,
+    pub freed_size: u64,
+    pub size_delta: i64,
+    /// The class's retained size in the target snapshot.
+    pub retained_size: u64,
+    pub paths: Vec<Vec<Step>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DiffReport {
+    pub base: SnapshotInfo,
+    pub target: SnapshotInfo,
+    /// Classes with any new or deleted object (the report lists the `top` of them).
+    pub changed_classes: u64,
+    pub new_count: u64,
+    pub deleted_count: u64,
+    pub size_delta: i64,
+    pub groups: Vec<DiffGroup>,
+}
+
+fn info(g: &Graph, path: &str) -> SnapshotInfo {
+    SnapshotInfo {
+        path: path.to_string(),
+        node_count: g.node_count() as u64,
+        edge_count: g.edge_count() as u64,
+        total_size: g.self_size.iter().sum(),
+    }
+}
+
+pub fn inspect(path: &str, opts: &Options) -> Result<InspectReport, HeapError> {
+    let g = read_path(Path::new(path))?;
+    Ok(inspect_graph(&g, path, opts))
+}
+
+pub fn inspect_graph(g: &Graph, path: &str, opts: &Options) -> InspectReport {
+    let mut table = ClassTable::default();
+    let classes = g.classes(&mut table);
+    let tally = tallies(g, &classes, table.names.len());
+    let dom = dominators::compute(g);
+    let retained = class_retained(g, &dom, &classes, &table);
+    let mut rows: Vec<ClassRow> = (0..table.names.len())
+        .filter(|&c| tally[c].count > 0)
+        .map(|c| ClassRow {
+            name: table.names[c].clone(),
+            count: tally[c].count,
+            self_size: tally[c].self_size,
+            retained_size: retained[c],
+        })
+        .collect();
+    let class_count = rows.len() as u64;
+    rows.sort_by(|a, b| {
+        (b.retained_size, b.self_size, &a.name).cmp(&(a.retained_size, a.self_size, &b.name))
+    });
+    rows.truncate(opts.top);
+    InspectReport {
+        snapshot: info(g, path),
+        class_count,
+        classes: rows,
+    }
+}
+
+/// Reads both snapshots (in parallel) and compares them.
+pub fn diff(base: &str, target: &str, opts: &Options) -> Result<DiffReport, HeapError> {
+    let (a, b) = std::thread::scope(|s| {
+        let t = s.spawn(|| read_path(Path::new(target)));
+        let a = read_nodes_only(Path::new(base));
+        let b = t.join().expect("reader thread panicked");
+        (a, b)
+    });
+    Ok(diff_graphs(a?, base, &b?, target, opts))
+}
+
+/// Compares two graphs. The base is consumed: it is dropped as soon as the
+/// objects are matched, before the target's dominator tree needs the memory.
+pub fn diff_graphs(
+    base: Graph,
+    base_path: &str,
+    target: &Graph,
+    target_path: &str,
+    opts: &Options,
+) -> DiffReport {
+    let mut table = ClassTable::default();
+    let base_classes = base.classes(&mut table);
+    let target_classes = target.classes(&mut table);
+    let n = table.names.len();
+    let (base_tally, target_tally) = (
+        tallies(&base, &base_classes, n),
+        tallies(target, &target_classes, n),
+    );
+    let cmp = compare(&base, &base_classes, target, &target_classes);
+    let base_info = info(&base, base_path);
+    drop((base, base_classes));
+    // One after the other: running them side by side would stack their peaks.
+    let retained = {
+        let dom = dominators::compute(target);
+        class_retained(target, &dom, &target_classes, &table)
+    };
+    let retainers = Retainers::new(target);
+
+    let mut order: Vec<usize> = (0..cmp.groups.len()).collect();
+    let key = |i: &usize| {
+        let g = &cmp.groups[*i];
+        (
+            g.allocated_size as i64 - g.freed_size as i64,
+            g.new_count as i64 - g.deleted_count as i64,
+        )
+    };
+    order.sort_by(|x, y| {
+        key(y).cmp(&key(x)).then_with(|| {
+            table.names[cmp.groups[*x].class as usize]
+                .cmp(&table.names[cmp.groups[*y].class as usize])
+        })
+    });
+    order.truncate(opts.top);
+
+    let mut traced = 0;
+    let groups = order
+        .iter()
+        .map(|&i| {
+            let g = &cmp.groups[i];
+            let c = g.class as usize;
+            let new = &cmp.new_nodes[g.new_range.clone()];
+            let (size_delta, count_delta) = key(&i);
+            // Trace the first `paths` listed classes that gained objects.
+            let trace = traced < opts.paths && count_delta > 0;
+            traced += trace as usize;
+            let paths = if trace {
+                sample(new, opts.samples)
+                    .filter_map(|v| retainers.path(target, v))
+                    .map(|hops| steps(target, &hops))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            DiffGroup {
+                name: table.names[c].clone(),
+                base_count: base_tally[c].count,
+                target_count: target_tally[c].count,
+                new_count: g.new_count,
+                deleted_count: g.deleted_count,
+                count_delta,
+                allocated_size: g.allocated_size,
+                freed_size: g.freed_size,
+                size_delta,
+                retained_size: retained[c],
+                paths,
+            }
+        })
+        .collect();
+    let sum = |f: fn(&super::compare::GroupDelta) -> u64| cmp.groups.iter().map(f).sum::<u64>();
+    DiffReport {
+        base: base_info,
+        target: info(target, target_path),
+        changed_classes: cmp.groups.len() as u64,
+        new_count: sum(|g| g.new_count),
+        deleted_count: sum(|g| g.deleted_count),
+        size_delta: sum(|g| g.allocated_size) as i64 - sum(|g| g.freed_size) as i64,
+        groups,
+    }
+}
+
+/// Up to `k` items spread evenly over `items` (first, middle, ..., last).
+fn sample(items: &[u32], k: usize) -> impl Iterator<Item = u32> + '_ {
+    let n = items.len();
+    let k = k.min(n);
+    (0..k).map(move |i| items[if k == 1 { 0 } else { i * (n - 1) / (k - 1) }])
+}
+
+fn steps(g: &Graph, hops: &[(Option<usize>, u32)]) -> Vec<Step> {
+    hops.iter()
+        .map(|&(edge, v)| {
+            let mut name = g.name(v).into_owned();
+            if name.chars().count() > NAME_LIMIT {
+                name = name.chars().take(NAME_LIMIT).collect::<String>() + "…";
+            }
+            Step {
+                edge_type: edge.map(|e| g.edge_types[g.edge_type[e] as usize].clone()),
+                edge_name: edge.map(|e| g.edge_label(e).into_owned()),
+                class_name: g.class_name(v).into_owned(),
+                name,
+                node_type: g.type_name(v).to_string(),
+                id: g.node_id[v as usize],
+                self_size: g.self_size[v as usize],
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,391 @@
+//! Tests over small snapshots written here as JSON text.
+
+use super::dominators;
+use super::graph::{ClassTable, Graph};
+use super::reader::read_from;
+use super::report::{diff_graphs, inspect_graph, Options};
+
+const NODE_TYPES: &str = r#"["hidden","array","string","object","code","closure","regexp","number","native","synthetic","concatenated string","sliced string","symbol","bigint","object shape"]"#;
+const EDGE_TYPES: &str =
+    r#"["context","element","property","internal","hidden","shortcut","weak"]"#;
+
+/// A node: type index, name, id, self size, edges as (type index, name or index, target node).
+type N<'a> = (u32, &'a str, u32, u64, Vec<(u32, &'a str, u32)>);
+
+/// Writes a snapshot whose node fields come in `order` (names from V8's set).
+fn snapshot(nodes: &[N], order: &[&str]) -> String {
+    let mut strings: Vec<String> = vec!["<dummy>".into()];
+    let mut intern = |s: &str| -> u32 {
+        if let Some(i) = strings.iter().position(|x| x == s) {
+            return i as u32;
+        }
+        strings.push(s.to_string());
+        (strings.len() - 1) as u32
+    };
+    let nf = order.len() as u32;
+    let mut node_nums = Vec::new();
+    let mut edge_nums = Vec::new();
+    for (t, name, id, size, edges) in nodes {
+        let name = intern(name);
+        for f in order {
+            node_nums.push(match *f {
+                "type" => *t as u64,
+                "name" => name as u64,
+                "id" => *id as u64,
+                "self_size" => *size,
+                "edge_count" => edges.len() as u64,
+                // Ids from 1000 up mark detached nodes in these tests.
+                "detachedness" if *id >= 1000 => 2,
+                _ => 0,
+            });
+        }
+        for (et, en, to) in edges {
+            let n = if *et == 1 || *et == 4 {
+                en.parse().unwrap()
+            } else {
+                intern(en)
+            };
+            edge_nums.extend([*et as u64, n as u64, (*to * nf) as u64]);
+        }
+    }
+    let list = |v: &[u64]| {
+        v.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let fields = order
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    let type_slots = order
+        .iter()
+        .map(|f| {
+            if *f == "type" {
+                NODE_TYPES.to_string()
+            } else {
+                "\"number\"".into()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let strs = strings
+        .iter()
+        .map(|s| format!("\"{}\"", s.replace('"', "\\\"")))
+        .collect::<Vec<_>>()
+        .join(",\n");
+    format!(
+        "{{\"snapshot\":{{\"meta\":{{\"node_fields\":[{fields}],\"node_types\":[{type_slots}],\
+         \"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],\"edge_types\":[{EDGE_TYPES},\"string_or_number\",\"node\"],\
+         \"location_fields\":[\"object_index\",\"script_id\",\"line\",\"column\"]}},\
+         \"node_count\":{},\"edge_count\":{}}},\n\"nodes\":[{}],\n\"edges\":[{}],\n\"locations\":[],\n\"strings\":[{strs}]}}",
+        nodes.len(),
+        edge_nums.len() / 3,
+        list(&node_nums),
+        list(&edge_nums),
+    )
+}
+
+const V7: &[&str] = &[
+    "type",
+    "name",
+    "id",
+    "self_size",
+    "edge_count",
+    "trace_node_id",
+    "detachedness",
+];
+const V6_SHUFFLED: &[&str] = &[
+    "edge_count",
+    "self_size",
+    "id",
+    "name",
+    "type",
+    "trace_node_id",
+];
+
+fn parse(text: &str) -> Graph {
+    read_from(text.as_bytes(), "t.heapsnapshot", text.len() as u64).unwrap()
+}
+
+/// root → holder(Holder) → map(Map) → two Leaky; a weak edge to a cached Leaky.
+fn leaky(extra: u32) -> Vec<N<'static>> {
+    let mut nodes: Vec<N> = vec![
+        (9, "", 1, 0, vec![(5, "global", 1), (1, "1", 4)]),
+        (3, "Holder", 3, 16, vec![(2, "leaks", 2)]),
+        (3, "Map", 5, 32, vec![(3, "table", 3)]),
+        (0, "system / OrderedHashMap", 7, 64, vec![]),
+        (9, "(GC roots)", 9, 0, vec![(6, "cache", 5)]),
+        (3, "Leaky", 11, 40, vec![]),
+    ];
+    for k in 0..extra {
+        let v = nodes.len() as u32;
+        nodes[3]
+            .4
+            .push((1, ["0", "1", "2", "3"][k as usize % 4], v));
+        nodes.push((3, "Leaky", 100 + 2 * k, 40, vec![(2, "name", v + 1)]));
+        nodes.push((2, "leaky name", 101 + 2 * k, 24, vec![]));
+    }
+    nodes
+}
+
+#[test]
+fn the_field_order_comes_from_meta() {
+    let a = parse(&snapshot(&leaky(2), V7));
+    let b = parse(&snapshot(&leaky(2), V6_SHUFFLED));
+    assert_eq!(a.node_count(), 10);
+    assert_eq!(a.edge_count(), 9);
+    for g in [&a, &b] {
+        assert_eq!(g.node_id, vec![1, 3, 5, 7, 9, 11, 100, 101, 102, 103]);
+        assert_eq!(g.self_size[2], 32);
+        assert_eq!(g.name(2), "Map");
+        assert_eq!(g.edge_to, vec![1, 4, 2, 3, 6, 8, 5, 7, 9]);
+    }
+    assert_eq!(a.edge_label(0), "global");
+    assert_eq!(a.edge_label(1), "[1]");
+}
+
+#[test]
+fn class_names_follow_devtools() {
+    let g = parse(&snapshot(&leaky(1), V7));
+    let names: Vec<String> = (0..g.node_count() as u32)
+        .map(|v| g.class_name(v).into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "(synthetic)",
+            "Holder",
+            "Map",
+            "(system)",
+            "(synthetic)",
+            "Leaky",
+            "Leaky",
+            "(string)"
+        ]
+    );
+}
+
+#[test]
+fn retained_sizes_skip_weak_edges_and_hang_orphans_under_the_root() {
+    let mut nodes = leaky(2);
+    // The weakly held Leaky (node 5) now holds a string only it reaches.
+    nodes[5].4.push((2, "name", 10));
+    nodes.push((2, "orphan's", 200, 8, vec![]));
+    let g = parse(&snapshot(&nodes, V7));
+    let d = dominators::compute(&g);
+    assert_eq!(d.idom, vec![0, 0, 1, 2, 0, 0, 3, 6, 3, 8, 5]);
+    assert_eq!(d.retained[5], 48);
+    assert_eq!(d.retained[3], 64 + 2 * (40 + 24));
+    assert_eq!(d.retained[1], 16 + 32 + 64 + 2 * 64);
+    assert_eq!(d.retained[0], g.self_size.iter().sum::<u64>());
+}
+
+/// Reference dominators: d dominates v iff removing d cuts v off from the root.
+fn reference_idoms(g: &Graph) -> Vec<Option<u32>> {
+    let n = g.node_count();
+    let reach = |removed: Option<u32>| {
+        let mut seen = vec![false; n];
+        let mut stack = vec![g.root];
+        seen[g.root as usize] = true;
+        while let Some(v) = stack.pop() {
+            for e in g.edges(v) {
+                let to = g.edge_to[e];
+                if Some(to) != removed && !seen[to as usize] && g.is_essential(v, e) {
+                    seen[to as usize] = true;
+                    stack.push(to);
+                }
+            }
+        }
+        seen
+    };
+    let all = reach(None);
+    let cut: Vec<Vec<bool>> = (0..n as u32).map(|d| reach(Some(d))).collect();
+    (0..n)
+        .map(|v| {
+            if v as u32 == g.root || !all[v] {
+                return None;
+            }
+            // Strict dominators of v; the immediate one is dominated by all others.
+            let doms: Vec<u32> = (0..n as u32)
+                .filter(|&d| d as usize != v && (d == g.root || !cut[d as usize][v]))
+                .collect();
+            doms.iter().copied().find(|&d| {
+                doms.iter()
+                    .all(|&o| o == d || o == g.root || !cut[o as usize][d as usize])
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn lengauer_tarjan_matches_a_brute_force_reference_on_random_graphs() {
+    let mut seed = 0x2545F4914F6CDD1Du64;
+    let mut rnd = |m: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % m
+    };
+    for round in 0..300 {
+        let n = 2 + rnd(24) as u32;
+        let mut nodes: Vec<N> = (0..n)
+            .map(|i| (3, "X", i * 2 + 1, 1 + i as u64, vec![]))
+            .collect();
+        for _ in 0..rnd(3 * n as u64) + n as u64 / 2 {
+            let (a, b) = (rnd(n as u64) as u32, rnd(n as u64) as u32);
+            let t = [2, 2, 2, 3, 6, 5][rnd(6) as usize];
+            nodes[a as usize].4.push((t, "e", b));
+        }
+        let g = parse(&snapshot(&nodes, V7));
+        let d = dominators::compute(&g);
+        let want = reference_idoms(&g);
+        for (v, want) in want.iter().enumerate() {
+            if let Some(want) = want {
+                assert_eq!(d.idom[v], *want, "round {round}, node {v}");
+            }
+        }
+        // Retained size = own size plus everything dominated, directly from idoms.
+        for v in 0..n {
+            let mut sum = 0;
+            for w in 0..n {
+                let mut x = w;
+                loop {
+                    if x == v {
+                        sum += g.self_size[w as usize];
+                        break;
+                    }
+                    if x == 0 {
+                        break;
+                    }
+                    x = d.idom[x as usize];
+                }
+            }
+            assert_eq!(d.retained[v as usize], sum, "round {round}, node {v}");
+        }
+    }
+}
+
+#[test]
+fn a_long_chain_does_not_overflow_the_stack() {
+    let n = 300_000u32;
+    let nodes: Vec<N> = (0..n)
+        .map(|i| {
+            (
+                3,
+                "C",
+                i + 1,
+                1,
+                if i + 1 < n {
+                    vec![(2, "next", i + 1)]
+                } else {
+                    vec![]
+                },
+            )
+        })
+        .collect();
+    let g = parse(&snapshot(&nodes, V7));
+    let d = dominators::compute(&g);
+    assert_eq!(d.retained[0], n as u64);
+    assert_eq!(d.retained[1], n as u64 - 1);
+    let r = inspect_graph(&g, "chain", &Options::default());
+    // Nested same-class nodes count once: the class retains the whole chain.
+    assert_eq!(r.classes[0].retained_size, n as u64);
+}
+
+#[test]
+fn diff_matches_by_id_and_traces_new_objects_through_the_map() {
+    let base = parse(&snapshot(&leaky(1), V7));
+    let target = parse(&snapshot(&leaky(5), V7));
+    let r = diff_graphs(base, "a", &target, "b", &Options::default());
+    let names: Vec<&str> = r.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["Leaky", "(string)"]);
+    let l = &r.groups[0];
+    assert_eq!(
+        (l.base_count, l.target_count, l.new_count, l.deleted_count),
+        (2, 6, 4, 0)
+    );
+    assert_eq!(
+        (l.allocated_size, l.freed_size, l.size_delta, l.count_delta),
+        (160, 0, 160, 4)
+    );
+    assert_eq!(l.retained_size, 5 * 64 + 40);
+    assert_eq!(l.paths.len(), 3);
+    let chain: Vec<String> = l.paths[0]
+        .iter()
+        .map(|s| {
+            format!(
+                "{}{}",
+                s.edge_name
+                    .as_deref()
+                    .map(|e| format!("{e}:"))
+                    .unwrap_or_default(),
+                s.class_name
+            )
+        })
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            "(synthetic)",
+            "global:Holder",
+            "leaks:Map",
+            "table:(system)",
+            "[1]:Leaky"
+        ]
+    );
+    assert_eq!(r.new_count, 8);
+    assert_eq!(r.size_delta, 4 * 64);
+}
+
+#[test]
+fn inspect_lists_classes_by_retained_size() {
+    let g = parse(&snapshot(&leaky(3), V7));
+    let r = inspect_graph(
+        &g,
+        "x",
+        &Options {
+            top: 2,
+            paths: 0,
+            samples: 0,
+        },
+    );
+    assert_eq!(r.class_count, 5);
+    assert_eq!(r.classes.len(), 2);
+    assert_eq!(r.classes[0].name, "Holder");
+    assert_eq!(r.classes[1].name, "Map");
+    let mut t = ClassTable::default();
+    assert_eq!(g.classes(&mut t).len(), g.node_count());
+}
+
+#[test]
+fn every_truncation_and_corruption_is_an_error_not_a_panic() {
+    let text = snapshot(&leaky(3), V7);
+    let bytes = text.as_bytes();
+    for cut in 0..bytes.len() {
+        let r = read_from(&bytes[..cut], "t", cut as u64);
+        let e = r
+            .err()
+            .unwrap_or_else(|| panic!("prefix of {cut} bytes was accepted"));
+        assert!(e.offset() <= cut as u64, "{e}");
+    }
+    for i in 0..bytes.len() {
+        for b in [b'9', b'"', b',', b'x', b']'] {
+            let mut v = bytes.to_vec();
+            v[i] = b;
+            let _ = read_from(&v[..], "t", v.len() as u64);
+        }
+    }
+    let e = read_from(&b"\x89PNG"[..], "pic.png", 4).err().unwrap();
+    assert_eq!(
+        e.to_string(),
+        "pic.png is not a valid heap snapshot: expected '{' at the start of a heap snapshot, found byte 0x89 (section \"start\", byte 0)"
+    );
+    let cut = text.find("\"edges\"").unwrap() - 10;
+    let e = read_from(&bytes[..cut], "t", 0).err().unwrap();
+    assert!(
+        e.to_string().contains("file ends early") && e.to_string().contains("section \"nodes\""),
+        "{e}"
+    );
+}
