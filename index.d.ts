@@ -451,6 +451,8 @@ export interface MonitorOptions {
   confidence?: number
   /** Smallest growth worth an alarm, bytes per minute (> 0). Default 1048576 (1 MiB/min). */
   thresholdBytesPerMinute?: number
+  /** Readings of the first warmupMs after start are left out (a starting process's floor rises), ms. Default 60000. */
+  warmupMs?: number
 }
 
 export interface LeakEvent {
@@ -496,6 +498,8 @@ export interface MetricStatus {
 
 export interface MonitorStatus {
   running: boolean
+  /** True during the first options.warmupMs: nothing is judged yet. */
+  warmingUp: boolean
   /** Periodic samples taken. */
   samples: number
   /** Readings taken right after a garbage collection. */
@@ -509,6 +513,7 @@ export declare class MemoryMonitor extends EventEmitter {
   constructor(options?: MonitorOptions)
   readonly options: Readonly<Required<MonitorOptions>>
   readonly running: boolean
+  readonly warmingUp: boolean
   /** Stops sampling (idempotent); status() keeps the last verdicts. */
   stop(): void
   status(): MonitorStatus
