@@ -63,6 +63,7 @@ class LRUCache {
   #stamps = new Uint32Array(16) // per slot: the epoch of its last hit
   #epoch = 1
   #chooses // whether inserts choose their slot in JS (see above)
+  #simple // no dispose, sizes, TTLs or fetches: evicting is forgetting the key
   #freePos = 0 // the ahead queue, as positions in #out
   #freeEnd = 0
   #victimPos = 0
@@ -136,6 +137,7 @@ class LRUCache {
     if (maxEntrySize) this.#sizes = []
     if (ttl) this.#enableTtl()
     this.#plain = !this.#starts && !this.#fetchMethod
+    this.#simple = this.#plain && !this.#sizes && !this.#dispose && !this.#disposeAfter
     if (this.name !== undefined) {
       const ref = new WeakRef(this)
       named.add(ref)
@@ -309,7 +311,12 @@ class LRUCache {
           const s = out[this.#victimPos++]
           if (this.#stamps[s] === this.#epoch) continue // hit since the sync
           if (this.#counting) this.#evictions++
-          this.#release(s, 'evict')
+          if (this.#simple) {
+            // nothing to dispose, size or abort: the caller overwrites the slot
+            this.#map.delete(this.#keys[s])
+          } else {
+            this.#release(s, 'evict')
+          }
           return s
         }
       }
@@ -689,6 +696,7 @@ class LRUCache {
     this.#starts = new Float64Array(len)
     this.#ttls = new Float64Array(len)
     this.#plain = false
+    this.#simple = false
   }
 
   #growTtl(len) {
