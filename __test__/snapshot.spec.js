@@ -28,10 +28,11 @@ function tmpdir(t) {
 }
 
 /** Starts the server child with the register module; resolves once it listens. */
-function startChild(t, env) {
+function startChild(t, env, spawnOptions = {}) {
   const child = spawn(process.execPath, ['-r', REGISTER, '-e', SERVER], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...spawnOptions,
   })
   t.after(() => child.kill('SIGKILL'))
   const lines = []
@@ -152,6 +153,56 @@ test('an unusable directory is logged, leaves no file anywhere, and the child li
   fs.writeFileSync(file, '')
   await assert.rejects(writeSnapshot({ dir: file }), { code: 'ERR_LEAKGUARD_SNAPSHOT_DIR', message: /not a directory/ })
   assert.deepEqual(fs.readdirSync(parent), ['file'])
+})
+
+test('a directory the process may not write to (child runs as nobody): logged, nothing left', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to start the child as another user')
+  const dir = tmpdir(t)
+  fs.chmodSync(dir, 0o755) // searchable by nobody, writable only by root
+  const { child, waitFor, port } = startChild(t, { LEAKGUARD_SNAPSHOT_DIR: dir }, { uid: 65534, gid: 65534 })
+  const p = await port
+  await waitFor((l) => l.event === 'snapshot-dir-unusable')
+  child.kill('SIGUSR2')
+  const failed = await waitFor((l) => l.event === 'snapshot-failed')
+  assert.equal(failed.code, 'ERR_LEAKGUARD_SNAPSHOT_DIR')
+  assert.match(failed.message, /not writable \(permission denied\)/)
+  assert.equal(await get(p), '20000')
+  assert.deepEqual(fs.readdirSync(dir), [])
+})
+
+test('as PID 1 in its own PID namespace, `kill -USR2 1` from another process works', async (t) => {
+  const probe = require('node:child_process').spawnSync('unshare', ['-fp', '--mount-proc', 'true'])
+  if (probe.status !== 0) return t.skip('unshare of a PID namespace is not available here')
+  const dir = tmpdir(t)
+  // as `kubectl exec POD -- kill -USR2 1`: a second process in the namespace signals PID 1
+  const script = `
+    if (process.pid !== 1) throw new Error('not PID 1: ' + process.pid)
+    require('node:child_process').execFile('kill', ['-USR2', '1'])
+    setTimeout(() => process.exit(0), 20000)
+  `
+  const child = spawn('unshare', ['-fp', '--mount-proc', '--kill-child', process.execPath, '-r', REGISTER, '-e', script], {
+    env: { ...process.env, LEAKGUARD_SNAPSHOT_DIR: dir },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  t.after(() => child.kill('SIGKILL'))
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+  const line = await new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      const m = /^leakguard: (\{"event":"snapshot",.*)$/m.exec(stderr)
+      if (m) {
+        clearInterval(timer)
+        resolve(JSON.parse(m[1]))
+      }
+    }, 50)
+    child.once('exit', () => {
+      clearInterval(timer)
+      reject(new Error(`exited: ${stderr}`))
+    })
+  })
+  assert.match(path.basename(line.path), /-1-1\.heapsnapshot$/, 'written by PID 1')
+  assert.deepEqual(fs.readdirSync(dir), [path.basename(line.path)])
+  assertHeapSnapshot(line.path)
 })
 
 test('SIGUSR1 and uncatchable signals are refused with a logged reason', async (t) => {
