@@ -1,6 +1,8 @@
 'use strict'
 // LRUCache against the pure-JS caches people use, side by side in one run.
 // Run: npm run bench (node --expose-gc). Prints ops/s and the ratio to lru-cache.
+// Every measurement runs in a fresh child process (rounds interleave the peers),
+// so no cache inherits another's garbage, heap growth or JIT feedback.
 //
 // Workloads (capacity 10,000):
 //   get-hit   warm cache, every key present, keys drawn uniformly
@@ -133,29 +135,50 @@ function heapPerEntry(make) {
   return { bytes: (after - before) / N, gcMs }
 }
 
+let QuickLRU // an ES module: loaded in loadPeers()
+
+async function loadPeers() {
+  ;({ default: QuickLRU } = await import('quick-lru'))
+  peers['quick-lru'] = (ttl) => new QuickLRU(ttl ? { maxSize: CAP, maxAge: ttl } : { maxSize: CAP })
+}
+
+function keysFor(wname) {
+  if (wname === 'zipf') return zipfKeys(OPS, 100_000, 0.99, 2)
+  const r = rng(1)
+  return Array.from({ length: OPS }, () => Math.floor(r() * CAP))
+}
+
+/** In a child: one peer, one workload; prints ops/s. */
+async function measureOne(pname, wname, ttl) {
+  await loadPeers()
+  console.log(timeOnce(peers[pname], ttl, workload(wname, keysFor(wname)), OPS).opsPerSec)
+}
+
 async function main() {
   if (typeof global.gc !== 'function') {
     console.error('run with node --expose-gc (npm run bench does)')
     process.exit(2)
   }
-  const { default: QuickLRU } = await import('quick-lru')
-  peers['quick-lru'] = (ttl) => new QuickLRU(ttl ? { maxSize: CAP, maxAge: ttl } : { maxSize: CAP })
-
-  const uniform = (() => {
-    const r = rng(1)
-    return Array.from({ length: OPS }, () => Math.floor(r() * CAP))
-  })()
-  const zipf = zipfKeys(OPS, 100_000, 0.99, 2)
+  const one = process.argv.indexOf('--one')
+  if (one > 0) {
+    const [pname, wname, ttl] = process.argv.slice(one + 1)
+    return measureOne(pname, wname, Number(ttl))
+  }
+  await loadPeers()
+  const { execFileSync } = require('node:child_process')
   const rows = []
-  for (const [wname, keys] of [['get-hit', uniform], ['set-evict', null], ['zipf', zipf]]) {
+  for (const wname of ['get-hit', 'set-evict', 'zipf']) {
     for (const ttl of [0, TTL]) {
-      const loops = Object.fromEntries(Object.keys(peers).map((p) => [p, workload(wname, keys)]))
       const samples = {}
       for (let round = 0; round < ROUNDS; round++) {
         // interleave peers each round so drift in machine load hits all alike
         for (const [pname, make] of Object.entries(peers)) {
           if (make(ttl) === null) continue
-          ;(samples[pname] ??= []).push(timeOnce(make, ttl, loops[pname], OPS).opsPerSec)
+          const out = execFileSync(process.execPath, ['--expose-gc', __filename, '--one', pname, wname, String(ttl)], {
+            encoding: 'utf8',
+            env: { ...process.env, BENCH_OPS: String(OPS) },
+          })
+          ;(samples[pname] ??= []).push(Number(out.trim()))
         }
       }
       const med = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]))
