@@ -77,10 +77,13 @@ async function stopAll() {
   await Promise.all([...services].map((s) => s.stop()))
 }
 
+let snapshotDir = null
+
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(sig, () => {
     for (const s of services) s.child.kill('SIGKILL')
-    process.exit(130)
+    if (snapshotDir !== null) fs.rmSync(snapshotDir, { recursive: true, force: true })
+    process.exit(128 + os.constants.signals[sig])
   })
 }
 process.on('exit', () => {
@@ -89,6 +92,7 @@ process.on('exit', () => {
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-demo-'))
+  snapshotDir = dir
   const started = Date.now()
   try {
     process.stdout.write(
