@@ -33,6 +33,25 @@ export declare class MonitorCore {
 }
 
 /**
+ * One heap snapshot on its way to disk: V8 writes into `rawPath` (created
+ * empty, exclusive, mode 0600); `commit()` checks, compresses if asked, syncs
+ * and renames it into place off the JS thread.
+ */
+export declare class SnapshotCapture {
+  /** Creates `dir/.name.raw.tmp`, empty, exclusive, mode 0600. */
+  constructor(dir: string, name: string, gzip: boolean)
+  /** The temporary file for `v8.writeHeapSnapshot`. */
+  get rawPath(): string
+  /**
+   * Checks the snapshot is whole, compresses it if asked, syncs and renames
+   * it into place, off the JS thread. Rejects, leaving nothing, on failure.
+   */
+  commit(): Promise<unknown>
+  /** Removes the temporary file. */
+  abort(): void
+}
+
+/**
  * Options of the audit core (validated first by the JS wrapper, which owns
  * the user-facing messages).
  */
@@ -265,6 +284,12 @@ export interface SnapshotDiff {
   classes: Array<ClassDiff>
 }
 
+/** `heap-<UTC time>-<pid>-<seq>.heapsnapshot[.gz]` for now. */
+export declare function snapshotFileName(pid: number, seq: number, gzip: boolean): string
+
+/** Bytes free for an unprivileged writer on the file system holding `dir`. */
+export declare function snapshotFreeBytes(dir: string): number
+
 /** `inspectSnapshot`'s result. */
 export interface SnapshotInspection {
   snapshot: SnapshotSummary
@@ -273,6 +298,12 @@ export interface SnapshotInspection {
   classes: Array<ClassSummary>
 }
 
+/**
+ * Deletes all but the newest `keep` of leakguard's snapshot files in `dir`;
+ * returns the deleted paths.
+ */
+export declare function snapshotRotate(dir: string, keep: number): Array<string>
+
 /** Size and shape of one snapshot file. */
 export interface SnapshotSummary {
   path: string
@@ -280,4 +311,11 @@ export interface SnapshotSummary {
   edgeCount: number
   /** Sum of all self sizes, in bytes. */
   totalSize: number
+}
+
+/** A snapshot written to its final path. */
+export interface SnapshotWritten {
+  path: string
+  /** Size on disk, in bytes (compressed size when gzipped). */
+  bytes: number
 }

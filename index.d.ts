@@ -451,6 +451,8 @@ export interface MonitorOptions {
   confidence?: number
   /** Smallest growth worth an alarm, bytes per minute (> 0). Default 1048576 (1 MiB/min). */
   thresholdBytesPerMinute?: number
+  /** Readings of the first warmupMs after start are left out (a starting process's floor rises), ms. Default 60000. */
+  warmupMs?: number
 }
 
 export interface LeakEvent {
@@ -496,6 +498,8 @@ export interface MetricStatus {
 
 export interface MonitorStatus {
   running: boolean
+  /** True during the first options.warmupMs: nothing is judged yet. */
+  warmingUp: boolean
   /** Periodic samples taken. */
   samples: number
   /** Readings taken right after a garbage collection. */
@@ -509,6 +513,7 @@ export declare class MemoryMonitor extends EventEmitter {
   constructor(options?: MonitorOptions)
   readonly options: Readonly<Required<MonitorOptions>>
   readonly running: boolean
+  readonly warmingUp: boolean
   /** Stops sampling (idempotent); status() keeps the last verdicts. */
   stop(): void
   status(): MonitorStatus
@@ -542,3 +547,79 @@ export interface MetricsOptions {
  * global one) and returns the created metric objects.
  */
 export declare function registerMetrics(register?: unknown, options?: MetricsOptions): unknown[]
+
+// ---------------------------------------------------------------- heap snapshots
+
+export interface WriteSnapshotOptions {
+  /** Directory for the snapshot (created files are mode 0600). Default: the current directory. */
+  dir?: string
+  /** gzip the file (compressed off the JS thread). Default false. */
+  gzip?: boolean
+  /** Keep the newest N of leakguard's snapshot files in `dir` (0: keep all). Default 5. */
+  keep?: number
+  /** Refuse a snapshot within this many ms of the last one's start. Default 0 (60000 for signals). */
+  minIntervalMs?: number
+  /** Log one `leakguard: {json}` line on stderr per snapshot. Default true. */
+  log?: boolean
+  /** Called with the result (e.g. to upload it); errors are logged, not thrown. */
+  onSnapshot?: (result: SnapshotResult) => unknown
+}
+
+export interface SnapshotResult {
+  /** Final path: `<dir>/heap-<UTC time>-<pid>-<seq>.heapsnapshot[.gz]`. */
+  path: string
+  /** Size on disk in bytes. */
+  bytes: number
+  /** From the call to the file in place, in ms. */
+  durationMs: number
+  /** How long the JS thread was blocked while V8 took and wrote the snapshot, in ms. */
+  pauseMs: number
+}
+
+/**
+ * Writes a heap snapshot of this thread's heap, atomically (never visible under
+ * its final name until whole), after checking free disk space. Rejects with
+ * `code` ERR_LEAKGUARD_SNAPSHOT_BUSY, _RATE, _DISK, _DIR or _IO.
+ */
+export declare function writeSnapshot(options?: WriteSnapshotOptions): Promise<SnapshotResult>
+
+/**
+ * Writes a snapshot on each `signal` (default SIGUSR2; SIGUSR1 and uncatchable
+ * signals are refused). Signals during a snapshot or within `minIntervalMs`
+ * (default 60000) are dropped, never queued. Main thread only. Returns a
+ * function that removes the handler.
+ */
+export declare function installSnapshotSignal(
+  options?: WriteSnapshotOptions & { signal?: string; onSignal?: (result: SnapshotResult) => void }
+): () => void
+
+// ---------------------------------------------------------------- automatic leak report
+
+export interface LeakReportOptions {
+  /** Where the baseline and target snapshots go (required). */
+  dir: string
+  gzip?: boolean
+  /** When the baseline snapshot is taken, in ms after start. Default 60000. */
+  baselineAfterMs?: number
+  /** Least time between two reports, in ms. Default 1800000 (30 min). */
+  minIntervalMs?: number
+  /** Classes (and listener call sites) reported. Default 5. */
+  top?: number
+  onReport?: (report: LeakReport) => void
+}
+
+export interface LeakReport {
+  event: 'leak-report'
+  /** The monitor's alarm that triggered it. */
+  alarm: { metric: string; bytesPerMinute: number; since: number; confidence: number }
+  base: string
+  target: string
+  classes: Array<{ name: string; countDelta: number; sizeDelta: number; retainedSize: number; retainedBy: string | null }>
+  listeners: Array<{ site: string; emitter: string; event: string; live: number }> | null
+}
+
+/**
+ * On each leak alarm of `monitor` (rate-limited), compares a baseline snapshot
+ * with a new one and logs (and passes to onReport) what grew and what retains it.
+ */
+export declare function leakReport(monitor: MemoryMonitor, options: LeakReportOptions): { stop(): void }

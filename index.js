@@ -6,6 +6,8 @@ const heap = require('./lib/heap')
 const audit = require('./lib/audit')
 const monitor = require('./lib/monitor')
 const metrics = require('./lib/metrics')
+const snapshot = require('./lib/snapshot')
+const report = require('./lib/leak-report')
 
 module.exports = {
   LRUCache: cache.LRUCache,
@@ -21,4 +23,7 @@ module.exports = {
   monitorMemory: monitor.monitorMemory,
   MemoryMonitor: monitor.MemoryMonitor,
   registerMetrics: metrics.registerMetrics,
+  writeSnapshot: snapshot.writeSnapshot,
+  installSnapshotSignal: snapshot.installSnapshotSignal,
+  leakReport: report.leakReport,
 }

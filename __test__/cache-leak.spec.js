@@ -59,3 +59,23 @@ test('a long churn through a full cache leaves the heap flat', () => {
   // a leak of even 8 bytes per operation over 2M operations would add 16 MB
   assert.ok(out.after - out.before < 1_000_000, `heap grew by ${out.after - out.before} bytes`)
 })
+
+test('caches work in worker threads, and terminating the workers is clean', async () => {
+  const { Worker } = require('node:worker_threads')
+  const code = `
+    const { LRUCache } = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const c = new LRUCache({ max: 100, ttl: 60000 })
+    for (let i = 0; i < 1000; i++) c.set(i, { i })
+    require('node:worker_threads').parentPort.postMessage([c.size, c.get(999).i, c.get(0)])
+  `
+  const results = await Promise.all(
+    Array.from({ length: 4 }, () => {
+      const w = new Worker(code, { eval: true })
+      return new Promise((resolve, reject) => {
+        w.once('message', (m) => w.terminate().then(() => resolve(m), reject))
+        w.once('error', reject)
+      })
+    })
+  )
+  assert.deepEqual(results, Array(4).fill([100, 999, undefined]))
+})

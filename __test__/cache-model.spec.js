@@ -37,7 +37,7 @@ function run(seed, options, { steps = 3000, keys = 40 } = {}) {
   const r = rng(seed)
   const { ours, ref, logs, clock } = pair(options)
   const key = () => (r() < 0.1 ? `k${Math.floor(r() * keys)}` : Math.floor(r() * keys))
-  const sized = options.maxSize !== undefined
+  const sized = options.maxSize !== undefined || options.maxEntrySize !== undefined
   for (let step = 0; step < steps; step++) {
     const x = r()
     let op
@@ -122,6 +122,7 @@ const configs = {
   'maxSize with sizeCalculation': { max: 20, maxSize: 30, sizeCalculation: (v) => v + 1 },
   'maxSize only': { maxSize: 25, sizeCalculation: (v) => (v % 4) + 1 },
   'maxSize with maxEntrySize and ttl': { max: 30, maxSize: 40, maxEntrySize: 5, ttl: 80, sizeCalculation: (v) => v + 1 },
+  'max with maxEntrySize only': { max: 10, maxEntrySize: 4, sizeCalculation: (v) => v + 1 },
   'noDisposeOnSet and noUpdateTTL': { max: 10, ttl: 70, noDisposeOnSet: true, noUpdateTTL: true },
 }
 

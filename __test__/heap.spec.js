@@ -255,11 +255,13 @@ test('CLI: diff and inspect print text or JSON; bad input exits non-zero', async
   assert.match(diff.stdout, /^LeakyThing\s+5,000\s+0\s+\+5,000\s/m)
   assert.match(diff.stdout, /─leaks→ Map @\d+\n/)
 
-  const json = await run(t, [CLI, 'diff', A, B, '--top', '5', '--paths', '1', '--json'])
+  const json = await run(t, [CLI, 'diff', A, B, '--top', '5', '--paths', '1', '--samples', '2', '--json'])
   assert.equal(json.code, 0, json.stderr)
   const report = JSON.parse(json.stdout)
   assert.equal(report.classes.length, 5)
-  assert.equal(report.classes.filter((c) => c.retainerPaths.length > 0).length, 1)
+  const traced = report.classes.filter((c) => c.retainerPaths.length > 0)
+  assert.equal(traced.length, 1)
+  assert.equal(traced[0].retainerPaths.length, 2)
   assert.equal(report.classes.find((c) => c.name === 'LeakyThing').countDelta, LEAKED)
 
   const inspect = await run(t, [CLI, 'inspect', B, '--top', '3', '--json'])

@@ -1,13 +1,14 @@
 'use strict'
-// Heavy churn raises no alarm. The issue asks for two minutes; npm test runs 30 s
-// with the same detector settings as the leak tests (fixtures/monitor-run.js),
-// and `npm run bench:monitor` runs the full two minutes.
+// Heavy churn raises no alarm. The issue asks for two minutes; npm test runs 40 s
+// (10 s warm-up, then 30 s: one full window) with the same detector settings as
+// the leak tests (fixtures/monitor-run.js); `npm run bench:monitor` runs the
+// full two minutes.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { runChild } = require('./fixtures/monitor-run')
 
 test('a child allocating and dropping ~50 MB/s raises no alarm', async (t) => {
-  const { events, code, stderr } = await runChild(t, 'churn', 30)
+  const { events, code, stderr } = await runChild(t, 'churn', 40)
   assert.equal(code, 0)
   assert.deepEqual(events.filter((e) => e.event !== 'end'), [])
   assert.equal(stderr, '')

@@ -1,23 +1,24 @@
 'use strict'
-// Leaking children raise the alarm on the right metric (see fixtures/monitor-run.js
-// for the shared detector settings: 250 ms interval, 30 s window).
+// A heap-leaking child raises the heapUsed alarm (see fixtures/monitor-run.js
+// for the shared detector settings: 250 ms interval, 30 s window, 10 s warm-up).
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { runChild, TEST_ENV } = require('./fixtures/monitor-run')
 
 const WINDOW_MS = Number(TEST_ENV.LEAKGUARD_MONITOR_WINDOW_MS)
-const THRESHOLD = Number(TEST_ENV.LEAKGUARD_MONITOR_THRESHOLD_BYTES_PER_MINUTE)
+const WARMUP_MS = Number(TEST_ENV.LEAKGUARD_MONITOR_WARMUP_MS)
 const MB_PER_MIN_AT_1MB_S = 60 * 1e6
 
 test('a child leaking ~1 MB/s of heap raises a heapUsed alarm, logged to stderr', async (t) => {
-  const { events, stderr, code } = await runChild(t, 'leak', 40)
+  const { events, stderr, code } = await runChild(t, 'leak', 45)
   assert.equal(code, 0)
   const leaks = events.filter((e) => e.event === 'leak')
   assert.equal(leaks[0]?.metric, 'heapUsed', JSON.stringify(events))
   const [leak] = leaks
-  // Judged once the floors span half the window; documented time to alarm is
-  // about windowMs / 2 + intervalMs (15.25 s here): it must come within a window.
-  assert.ok(leak.at >= WINDOW_MS / 2 && leak.at < WINDOW_MS, `alarm at ${leak.at} ms`)
+  // Judged once the floors after the warm-up span half the window: documented
+  // time to alarm is warmupMs + windowMs / 2 + intervalMs (25.25 s here); it
+  // must come within a window after the warm-up.
+  assert.ok(leak.at >= WARMUP_MS + WINDOW_MS / 2 && leak.at < WARMUP_MS + WINDOW_MS, `alarm at ${leak.at} ms`)
   // The slope is the leak's rate, within the noise of a 30 s window.
   assert.ok(
     leak.bytesPerMinute > 0.6 * MB_PER_MIN_AT_1MB_S && leak.bytesPerMinute < 1.6 * MB_PER_MIN_AT_1MB_S,
@@ -43,23 +44,4 @@ test('a child leaking ~1 MB/s of heap raises a heapUsed alarm, logged to stderr'
   assert.equal(end.status.metrics.heapUsed.suspected, true)
   assert.equal(end.status.metrics.heapUsed.alarms, 1)
   assert.equal(end.status.metrics.heapUsed.since, leak.since)
-})
-
-test('a Buffer leak shows in external/arrayBuffers while the heap stays flat', async (t) => {
-  const { events, code } = await runChild(t, 'buffer', 40)
-  assert.equal(code, 0)
-  const leaks = events.filter((e) => e.event === 'leak')
-  const metrics = new Set(leaks.map((e) => e.metric))
-  assert.ok(metrics.has('external') || metrics.has('arrayBuffers'), JSON.stringify(events))
-  assert.ok(!metrics.has('heapUsed') && !metrics.has('rss'), JSON.stringify(leaks))
-  const first = leaks[0]
-  assert.ok(first.at < WINDOW_MS, `alarm at ${first.at} ms`)
-  assert.ok(
-    first.bytesPerMinute > 0.6 * MB_PER_MIN_AT_1MB_S && first.bytesPerMinute < 1.6 * MB_PER_MIN_AT_1MB_S,
-    `slope ${first.bytesPerMinute} B/min`
-  )
-  const heap = events.at(-1).status.metrics.heapUsed
-  assert.equal(heap.suspected, false)
-  assert.ok(heap.points > 0)
-  assert.ok(Math.abs(heap.bytesPerMinute) < THRESHOLD, `heap floor slope ${heap.bytesPerMinute} B/min`)
 })

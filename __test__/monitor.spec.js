@@ -20,15 +20,16 @@ test('options are validated with errors naming the option and the value', () => 
     () => monitorMemory({ thresholdBytesPerMinute: -1 }),
     option('RangeError', 'thresholdBytesPerMinute must be a number between 0 and Infinity (exclusive), got -1')
   )
-  assert.throws(() => monitorMemory({ interval: 100 }), option('TypeError', 'unknown option "interval"; known: intervalMs, windowMs, minSamples, confidence, thresholdBytesPerMinute'))
+  assert.throws(() => monitorMemory({ warmupMs: -1 }), option('RangeError', 'warmupMs must be an integer from 0 to 9007199254740991, got -1'))
+  assert.throws(() => monitorMemory({ interval: 100 }), option('TypeError', 'unknown option "interval"; known: intervalMs, windowMs, minSamples, confidence, thresholdBytesPerMinute, warmupMs'))
   assert.throws(() => monitorMemory(null), option('TypeError', 'options must be an object, got null'))
   assert.throws(() => new MemoryMonitor({ minSamples: 2 }), option('RangeError', 'minSamples must be an integer from 8 to 100, got 2'))
 })
 
 test('a monitor samples on its timer, reports status, emits sample, and stops', async () => {
-  const m = monitorMemory({ intervalMs: 20, windowMs: 400, minSamples: 8 })
+  const m = monitorMemory({ intervalMs: 20, windowMs: 400, minSamples: 8, warmupMs: 0 })
   assert.ok(m instanceof MemoryMonitor)
-  assert.deepEqual(m.options, { intervalMs: 20, windowMs: 400, minSamples: 8, confidence: 0.99, thresholdBytesPerMinute: 1048576 })
+  assert.deepEqual(m.options, { intervalMs: 20, windowMs: 400, minSamples: 8, confidence: 0.99, thresholdBytesPerMinute: 1048576, warmupMs: 0 })
   // The monitor's timer is unref'd: hold the loop open while waiting for it.
   const sample = await new Promise((resolve) => {
     const hold = setTimeout(() => {}, 10000)
@@ -44,6 +45,7 @@ test('a monitor samples on its timer, reports status, emits sample, and stops', 
   await new Promise((r) => setTimeout(r, 300))
   const s = m.status()
   assert.equal(s.running, true)
+  assert.equal(s.warmingUp, false)
   assert.ok(s.samples >= 3, `samples ${s.samples}`)
   assert.ok(s.gcReadings >= 1, `gcReadings ${s.gcReadings}`)
   assert.deepEqual(Object.keys(s.metrics), ['heapUsed', 'external', 'arrayBuffers', 'rss'])
@@ -89,6 +91,10 @@ test('startFromEnv starts only when asked, once, and names bad variables', (t) =
   assert.equal(m.options.intervalMs, 1000)
   assert.equal(m.options.windowMs, 60000)
   assert.equal(m.options.minSamples, 12)
+  assert.equal(m.options.warmupMs, 60000)
+  // During the warm-up nothing is judged: no readings reach the detector.
+  assert.equal(m.status().warmingUp, true)
+  assert.equal(m.status().metrics.rss.floorBytes, null)
   assert.equal(startFromEnv(env), m)
   assert.equal(m.listenerCount('leak'), 1)
 })

@@ -8,6 +8,8 @@ const t0 = performance.now()
 const WINDOW_MS = Number(process.env.LEAKGUARD_MONITOR_WINDOW_MS)
 const INTERVAL_MS = Number(process.env.LEAKGUARD_MONITOR_INTERVAL_MS)
 const THRESHOLD = Number(process.env.LEAKGUARD_MONITOR_THRESHOLD_BYTES_PER_MINUTE)
+// Same warm-up as leakguard's, for a fair comparison.
+const JUDGE_FROM = t0 + Number(process.env.LEAKGUARD_MONITOR_WARMUP_MS ?? 0)
 const report = (detector, data) =>
   process.stdout.write(`${JSON.stringify({ event: 'baseline', detector, at: Math.round(performance.now() - t0), ...data })}\n`)
 
@@ -16,6 +18,7 @@ const report = (detector, data) =>
 let last = -1
 let growing = 0
 new PerformanceObserver((list) => {
+  if (performance.now() < JUDGE_FROM) return
   if (!list.getEntries().some((e) => e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) return
   const used = process.memoryUsage().heapUsed
   growing = used > last ? growing + 1 : 0
@@ -32,6 +35,7 @@ const samples = []
 let alarmed = { heapUsed: false, external: false }
 setInterval(() => {
   const now = performance.now()
+  if (now < JUDGE_FROM) return
   const m = process.memoryUsage()
   samples.push({ t: now, heapUsed: m.heapUsed, external: m.external })
   while (samples[0].t < now - WINDOW_MS) samples.shift()

@@ -5,7 +5,8 @@
 // window and threshold. Reports the time to the first alarm on the leaks and
 // the alarms raised by two minutes of heavy churn (the issue's soak), plus the
 // cost of one judgement. Detector settings are the tests' (see
-// __test__/fixtures/monitor-run.js): 250 ms interval, 30 s window, 4 MiB/min.
+// __test__/fixtures/monitor-run.js): 250 ms interval, 30 s window, 16 MiB/min,
+// 10 s warm-up (for all three detectors); times are from the child's start.
 const { spawn } = require('node:child_process')
 const path = require('node:path')
 const { TEST_ENV } = require('../__test__/fixtures/monitor-run')

@@ -12,12 +12,13 @@ const COMMON = {
 
 const COMMANDS = {
   diff: {
-    usage: 'leakguard diff BASE TARGET [--top N] [--paths N] [--json]',
+    usage: 'leakguard diff BASE TARGET [--top N] [--paths N] [--samples N] [--json]',
     summary: 'what grew between two heap snapshots, and who holds it',
     positionals: ['BASE', 'TARGET'],
     options: {
       ...COMMON,
       paths: { type: 'string', help: 'top growing classes to trace retainer paths for (default 5)' },
+      samples: { type: 'string', help: 'retainer paths per traced class (default 3)' },
     },
     async run([base, target], opts) {
       const heap = require('../lib/heap')
@@ -88,7 +89,7 @@ async function main(argv, out) {
     throw new UsageError(`${name} takes ${c.positionals.join(' and ')}, got ${positionals.length} argument(s)`)
   }
   const opts = {}
-  for (const key of ['top', 'paths']) {
+  for (const key of ['top', 'paths', 'samples']) {
     if (key in c.options && values[key] !== undefined) opts[key] = count(key, values[key])
   }
   const report = await c.run(positionals, opts)

@@ -255,6 +255,14 @@ class LRUCache {
         return this
       }
     }
+    if (options === undefined && this.#chooses && this.#sizes === null && this.#fetchMethod === undefined && this.#onInsert === undefined && !this.#map.has(key)) {
+      // TTL caches: a new key takes the same short insert path
+      const ttl = this.ttl
+      this.#insert(key, value, 0, ttl, ttl ? this.#perf.now() : 0)
+      if (this.#counting) this.#sets++
+      if (this.#pending.length !== 0) this.#flush()
+      return this
+    }
     this.#set(key, value, options ?? NO_OPTIONS, undefined)
     return this
   }
@@ -497,6 +505,11 @@ class LRUCache {
       this.#map.set(key, slot)
       this.#keys[slot] = key
       this.#vals[slot] = value
+      if (this.#sizes !== null) {
+        // maxEntrySize without maxSize: sizes are tracked, not bounded in total
+        this.#sizes[slot] = size
+        this.#calculatedSize += size
+      }
       if (this.#starts !== null) {
         this.#starts[slot] = start
         this.#ttls[slot] = ttl

@@ -151,7 +151,12 @@ function auditCollectors(client, p, registers, top) {
       const mod = optional('./audit')
       const audit = mod && typeof mod.currentAudit === 'function' ? mod.currentAudit() : null
       if (!audit) return
-      const rows = [...audit.report()].sort((a, b) => b.live - a.live).slice(0, top)
+      // Rows without a call site count adds below the audit's stack threshold.
+      const rows = audit
+        .report()
+        .filter((r) => r.site !== null && r.live > 0)
+        .sort((a, b) => b.live - a.live)
+        .slice(0, top)
       for (const r of rows) {
         this.inc({ site: String(r.site), emitter: String(r.emitterClass), event: String(r.event) }, r.live)
       }

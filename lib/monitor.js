@@ -19,6 +19,7 @@ const DEFAULTS = Object.freeze({
   minSamples: 12,
   confidence: 0.99,
   thresholdBytesPerMinute: 1024 * 1024,
+  warmupMs: 60 * 1000,
 })
 
 function fail(Ctor, name, value, rule) {
@@ -61,6 +62,7 @@ function settingsFrom(options, names = {}) {
   number(n('minSamples'), o.minSamples, { min: 8, max: 100, integer: true })
   number(n('confidence'), o.confidence, { min: 0.5, max: 1, exclusive: true })
   number(n('thresholdBytesPerMinute'), o.thresholdBytesPerMinute, { min: 0, max: Infinity, exclusive: true })
+  number(n('warmupMs'), o.warmupMs, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true })
   // A series is judged once it spans half the window with minSamples points.
   const least = 2 * o.minSamples * o.intervalMs
   if (o.windowMs < least) {
@@ -84,6 +86,7 @@ class MemoryMonitor extends EventEmitter {
   #samples = 0
   #gcReadings = 0
   #latest = null
+  #judgeFrom
 
   /** Validates `options` (see monitorMemory) and starts sampling. */
   constructor(options = {}) {
@@ -92,13 +95,17 @@ class MemoryMonitor extends EventEmitter {
     this.#options = Object.freeze(options)
     this.#core = new MonitorCore({
       windowMs: options.windowMs,
-      // At most 120 buckets per window keeps a judgement (on the JS thread,
-      // once per interval) around a millisecond.
-      bucketMs: Math.max(options.intervalMs, options.windowMs / 120),
+      // At most 120 buckets per window (more only if minSamples needs them in
+      // half a window) keeps a judgement, on the JS thread once per interval,
+      // well under a millisecond.
+      bucketMs: Math.max(options.intervalMs, options.windowMs / Math.max(120, 2 * options.minSamples)),
       minSamples: options.minSamples,
       confidence: options.confidence,
       thresholdBytesPerMinute: options.thresholdBytesPerMinute,
     })
+    // A starting process fills its caches, pools and JIT code: its floor
+    // rises, then levels off. Readings from the warm-up are left out.
+    this.#judgeFrom = performance.now() + options.warmupMs
     this.#observer = new PerformanceObserver((list) => this.#afterGc(list))
     this.#observer.observe({ type: 'gc' })
     this.#timer = setInterval(() => this.#tick(), options.intervalMs)
@@ -113,6 +120,11 @@ class MemoryMonitor extends EventEmitter {
     return this.#options
   }
 
+  /** Whether the warm-up (options.warmupMs after start) is still under way. */
+  get warmingUp() {
+    return performance.now() < this.#judgeFrom
+  }
+
   /** Whether the monitor is still sampling. */
   get running() {
     return this.#timer !== null
@@ -120,9 +132,11 @@ class MemoryMonitor extends EventEmitter {
 
   #read(kind) {
     const m = process.memoryUsage()
+    const now = performance.now()
+    if (now < this.#judgeFrom) return m
     const i = this.#count * FIELDS
     const b = this.#buf
-    b[i] = performance.now()
+    b[i] = now
     b[i + 1] = kind
     b[i + 2] = m.rss
     b[i + 3] = m.heapUsed
@@ -207,6 +221,7 @@ class MemoryMonitor extends EventEmitter {
     }
     return {
       running: this.running,
+      warmingUp: this.warmingUp,
       samples: this.#samples,
       gcReadings: this.#gcReadings,
       latest: this.#latest,
@@ -230,6 +245,7 @@ const ENV = {
   minSamples: 'LEAKGUARD_MONITOR_MIN_SAMPLES',
   confidence: 'LEAKGUARD_MONITOR_CONFIDENCE',
   thresholdBytesPerMinute: 'LEAKGUARD_MONITOR_THRESHOLD_BYTES_PER_MINUTE',
+  warmupMs: 'LEAKGUARD_MONITOR_WARMUP_MS',
 }
 
 let fromEnv = null

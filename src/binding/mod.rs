@@ -7,4 +7,5 @@ mod error;
 mod heap;
 mod monitor;
 mod raw;
+mod snapshot;
 mod trace;

@@ -18,7 +18,7 @@ pub fn tallies(g: &Graph, classes: &[u32], class_count: usize) -> Vec<Tally> {
         if g.is_counted(v) {
             let t = &mut out[classes[v as usize] as usize];
             t.count += 1;
-            t.self_size += g.self_size[v as usize];
+            t.self_size += g.size(v);
         }
     }
     out
@@ -44,7 +44,7 @@ pub struct Comparison {
 
 /// Counted nodes' ordinals sorted by (class, id); 4 bytes a node, the keys
 /// are looked up again rather than stored.
-fn keyed(g: &Graph, classes: &[u32]) -> Vec<u32> {
+pub fn sorted_counted(g: &Graph, classes: &[u32]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..g.node_count() as u32)
         .filter(|&v| g.is_counted(v))
         .collect();
@@ -72,16 +72,17 @@ fn group_for(groups: &mut Vec<GroupDelta>, class: u32, at: usize) -> usize {
     groups.len() - 1
 }
 
-/// Merge-walks both snapshots' (class, id) lists. Class numbers must come
-/// from one shared [`super::graph::ClassTable`].
+/// Merge-walks both snapshots' (class, id) lists from [`sorted_counted`].
+/// Class numbers must come from one shared [`super::graph::ClassTable`].
+/// Of the graphs only ids and sizes are read.
 pub fn compare(
     base: &Graph,
     base_classes: &[u32],
+    a: &[u32],
     target: &Graph,
     target_classes: &[u32],
+    b: &[u32],
 ) -> Comparison {
-    let a = keyed(base, base_classes);
-    let b = keyed(target, target_classes);
     let mut groups: Vec<GroupDelta> = Vec::new();
     let mut new_nodes = Vec::new();
     let (mut i, mut j) = (0, 0);
@@ -97,7 +98,7 @@ pub fn compare(
             let gi = group_for(&mut groups, (k >> 32) as u32, new_nodes.len());
             let g = &mut groups[gi];
             g.deleted_count += 1;
-            g.freed_size += base.self_size[v as usize];
+            g.freed_size += base.size(v);
             i += 1;
         } else if take_target {
             let (k, v) = (kb(j), b[j]);
@@ -105,7 +106,7 @@ pub fn compare(
             new_nodes.push(v);
             let g = &mut groups[gi];
             g.new_count += 1;
-            g.allocated_size += target.self_size[v as usize];
+            g.allocated_size += target.size(v);
             g.new_range.end = new_nodes.len();
             j += 1;
         } else {

@@ -2,16 +2,17 @@
 //! `leakguard inspect` run.
 //!
 //! - [`reader`] streams a `.heapsnapshot` (plain or gzip) through a byte-level
-//!   [`scanner`] into a columnar [`graph::Graph`]: 21 bytes per node and 9 per
+//!   [`scanner`] into a columnar [`graph::Graph`]: 17 bytes per node and 9 per
 //!   edge plus the string bytes, never a JSON document tree.
-//! - [`dominators`] builds the dominator tree (Lengauer–Tarjan) for retained
+//! - [`dominators`] builds the dominator tree (SEMI-NCA, of the Lengauer–Tarjan
+//!   family) for retained
 //!   sizes; [`paths`] finds shortest retainer paths by breadth-first search.
 //! - [`compare`] matches objects by node id as DevTools' Comparison view does;
 //!   [`report`] assembles what the user sees.
 //!
-//! Peak memory is about 2× the graph columns (the dominator pass adds a few
-//! u32 arrays per node and one per edge). Everything is single-owner data;
-//! `diff` reads its two files on two threads.
+//! Peak memory is about the graph columns plus the dominator pass's 6 u32 per
+//! node and 1 per edge (measured: 545 MB for a diff of two ~500 MB files).
+//! Everything is single-owner data; `diff` reads its two files on two threads.
 
 pub mod compare;
 pub mod dominators;

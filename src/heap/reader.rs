@@ -115,6 +115,7 @@ fn read_graph<R: Read>(
         node_name: Vec::new(),
         node_id: Vec::new(),
         self_size: Vec::new(),
+        big_sizes: Default::default(),
         first_edge: Vec::new(),
         edge_type: Vec::new(),
         edge_name: Vec::new(),
@@ -347,7 +348,12 @@ fn read_nodes<R: Read>(
             Role::Id => g.node_id.push(
                 u32::try_from(v).map_err(|_| format!("node {} has id {v}, above 2^32", i / nf))?,
             ),
-            Role::Size => g.self_size.push(v),
+            Role::Size => {
+                if v >= u32::MAX as u64 {
+                    g.big_sizes.insert((i / nf) as u32, v);
+                }
+                g.self_size.push(v.min(u32::MAX as u64) as u32);
+            }
             Role::EdgeCount => {
                 g.first_edge.push(total_edges as u32);
                 total_edges += v;

@@ -2,7 +2,7 @@
 //! class: count, self size, retained size) and `diff` (two snapshots, per
 //! class: new, deleted, sizes, and retainer paths for the top growing ones).
 
-use super::compare::{compare, tallies};
+use super::compare::{compare, sorted_counted, tallies, Tally};
 use super::dominators::{self, class_retained};
 use super::error::HeapError;
 use super::graph::{ClassTable, Graph};
@@ -102,22 +102,25 @@ fn info(g: &Graph, path: &str) -> SnapshotInfo {
     SnapshotInfo {
         path: path.to_string(),
         node_count: g.node_count() as u64,
-        edge_count: g.edge_count() as u64,
-        total_size: g.self_size.iter().sum(),
+        edge_count: g.edges_in_file(),
+        total_size: (0..g.node_count() as u32).map(|v| g.size(v)).sum(),
     }
 }
 
 pub fn inspect(path: &str, opts: &Options) -> Result<InspectReport, HeapError> {
     let g = read_path(Path::new(path))?;
-    Ok(inspect_graph(&g, path, opts))
+    Ok(inspect_graph(g, path, opts))
 }
 
-pub fn inspect_graph(g: &Graph, path: &str, opts: &Options) -> InspectReport {
+/// Summarises a graph; consumes it to free the edge targets during the
+/// dominator pass (see [`dominators::compute_freeing_targets`]).
+pub fn inspect_graph(mut g: Graph, path: &str, opts: &Options) -> InspectReport {
     let mut table = ClassTable::default();
+    let tally = tallies(&g, &g.classes(&mut table), table.names.len());
+    let dom = dominators::compute_freeing_targets(&mut g);
+    // Class numbers are stable within one table, so recomputing gives the same.
     let classes = g.classes(&mut table);
-    let tally = tallies(g, &classes, table.names.len());
-    let dom = dominators::compute(g);
-    let retained = class_retained(g, &dom, &classes, &table);
+    let retained = class_retained(&g, &dom, &classes, &table);
     let mut rows: Vec<ClassRow> = (0..table.names.len())
         .filter(|&c| tally[c].count > 0)
         .map(|c| ClassRow {
@@ -133,7 +136,7 @@ pub fn inspect_graph(g: &Graph, path: &str, opts: &Options) -> InspectReport {
     });
     rows.truncate(opts.top);
     InspectReport {
-        snapshot: info(g, path),
+        snapshot: info(&g, path),
         class_count,
         classes: rows,
     }
@@ -147,35 +150,48 @@ pub fn diff(base: &str, target: &str, opts: &Options) -> Result<DiffReport, Heap
         let b = t.join().expect("reader thread panicked");
         (a, b)
     });
-    Ok(diff_graphs(a?, base, &b?, target, opts))
+    Ok(diff_graphs(a?, base, b?, target, opts))
 }
 
-/// Compares two graphs. The base is consumed: it is dropped as soon as the
-/// objects are matched, before the target's dominator tree needs the memory.
+/// Compares two graphs. Both are consumed to bound peak memory: the base is
+/// dropped once objects are matched, the target's edge targets once the
+/// retainer search and the dominator pass have read them.
 pub fn diff_graphs(
-    base: Graph,
+    mut base: Graph,
     base_path: &str,
-    target: &Graph,
+    mut target: Graph,
     target_path: &str,
     opts: &Options,
 ) -> DiffReport {
+    // The order below keeps peak memory low: each structure is dropped as
+    // soon as the next step no longer needs it.
     let mut table = ClassTable::default();
+    let base_info = info(&base, base_path);
     let base_classes = base.classes(&mut table);
+    let base_order = sorted_counted(&base, &base_classes);
+    let mut base_tally = tallies(&base, &base_classes, table.names.len());
+    // From here on the base is only ids and sizes.
+    base.node_type = Vec::new();
+    base.node_name = Vec::new();
+    base.first_edge = Vec::new();
+    base.strings = Default::default();
+
     let target_classes = target.classes(&mut table);
     let n = table.names.len();
-    let (base_tally, target_tally) = (
-        tallies(&base, &base_classes, n),
-        tallies(target, &target_classes, n),
-    );
-    let cmp = compare(&base, &base_classes, target, &target_classes);
-    let base_info = info(&base, base_path);
-    drop((base, base_classes));
-    // One after the other: running them side by side would stack their peaks.
-    let retained = {
-        let dom = dominators::compute(target);
-        class_retained(target, &dom, &target_classes, &table)
+    base_tally.resize(n, Tally::default());
+    let target_tally = tallies(&target, &target_classes, n);
+    let cmp = {
+        let target_order = sorted_counted(&target, &target_classes);
+        compare(
+            &base,
+            &base_classes,
+            &base_order,
+            &target,
+            &target_classes,
+            &target_order,
+        )
     };
-    let retainers = Retainers::new(target);
+    drop((base, base_classes, base_order, target_classes));
 
     let mut order: Vec<usize> = (0..cmp.groups.len()).collect();
     let key = |i: &usize| {
@@ -193,25 +209,40 @@ pub fn diff_graphs(
     });
     order.truncate(opts.top);
 
-    let mut traced = 0;
+    // Retainer paths first, so the search is freed before the dominator pass.
+    let paths: Vec<Vec<Vec<Step>>> = {
+        let retainers = Retainers::new(&target);
+        let mut traced = 0;
+        order
+            .iter()
+            .map(|&i| {
+                let g = &cmp.groups[i];
+                // Trace the first `paths` listed classes that gained objects.
+                if traced >= opts.paths || key(&i).1 <= 0 {
+                    return Vec::new();
+                }
+                traced += 1;
+                sample(&cmp.new_nodes[g.new_range.clone()], opts.samples)
+                    .filter_map(|v| retainers.path(&target, v))
+                    .map(|hops| steps(&target, &hops))
+                    .collect()
+            })
+            .collect()
+    };
+    let retained = {
+        let dom = dominators::compute_freeing_targets(&mut target);
+        // Recomputed rather than kept through the dominator pass's peak.
+        let target_classes = target.classes(&mut table);
+        class_retained(&target, &dom, &target_classes, &table)
+    };
+
     let groups = order
         .iter()
-        .map(|&i| {
+        .zip(paths)
+        .map(|(&i, paths)| {
             let g = &cmp.groups[i];
             let c = g.class as usize;
-            let new = &cmp.new_nodes[g.new_range.clone()];
             let (size_delta, count_delta) = key(&i);
-            // Trace the first `paths` listed classes that gained objects.
-            let trace = traced < opts.paths && count_delta > 0;
-            traced += trace as usize;
-            let paths = if trace {
-                sample(new, opts.samples)
-                    .filter_map(|v| retainers.path(target, v))
-                    .map(|hops| steps(target, &hops))
-                    .collect()
-            } else {
-                Vec::new()
-            };
             DiffGroup {
                 name: table.names[c].clone(),
                 base_count: base_tally[c].count,
@@ -230,7 +261,7 @@ pub fn diff_graphs(
     let sum = |f: fn(&super::compare::GroupDelta) -> u64| cmp.groups.iter().map(f).sum::<u64>();
     DiffReport {
         base: base_info,
-        target: info(target, target_path),
+        target: info(&target, target_path),
         changed_classes: cmp.groups.len() as u64,
         new_count: sum(|g| g.new_count),
         deleted_count: sum(|g| g.deleted_count),
@@ -260,7 +291,7 @@ fn steps(g: &Graph, hops: &[(Option<usize>, u32)]) -> Vec<Step> {
                 name,
                 node_type: g.type_name(v).to_string(),
                 id: g.node_id[v as usize],
-                self_size: g.self_size[v as usize],
+                self_size: g.size(v),
             }
         })
         .collect()

@@ -179,7 +179,10 @@ fn retained_sizes_skip_weak_edges_and_hang_orphans_under_the_root() {
     assert_eq!(d.retained[5], 48);
     assert_eq!(d.retained[3], 64 + 2 * (40 + 24));
     assert_eq!(d.retained[1], 16 + 32 + 64 + 2 * 64);
-    assert_eq!(d.retained[0], g.self_size.iter().sum::<u64>());
+    assert_eq!(
+        d.retained[0],
+        g.self_size.iter().map(|&s| s as u64).sum::<u64>()
+    );
 }
 
 /// Reference dominators: d dominates v iff removing d cuts v off from the root.
@@ -253,7 +256,7 @@ fn lengauer_tarjan_matches_a_brute_force_reference_on_random_graphs() {
                 let mut x = w;
                 loop {
                     if x == v {
-                        sum += g.self_size[w as usize];
+                        sum += g.size(w);
                         break;
                     }
                     if x == 0 {
@@ -289,7 +292,7 @@ fn a_long_chain_does_not_overflow_the_stack() {
     let d = dominators::compute(&g);
     assert_eq!(d.retained[0], n as u64);
     assert_eq!(d.retained[1], n as u64 - 1);
-    let r = inspect_graph(&g, "chain", &Options::default());
+    let r = inspect_graph(g, "chain", &Options::default());
     // Nested same-class nodes count once: the class retains the whole chain.
     assert_eq!(r.classes[0].retained_size, n as u64);
 }
@@ -298,7 +301,7 @@ fn a_long_chain_does_not_overflow_the_stack() {
 fn diff_matches_by_id_and_traces_new_objects_through_the_map() {
     let base = parse(&snapshot(&leaky(1), V7));
     let target = parse(&snapshot(&leaky(5), V7));
-    let r = diff_graphs(base, "a", &target, "b", &Options::default());
+    let r = diff_graphs(base, "a", target, "b", &Options::default());
     let names: Vec<&str> = r.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["Leaky", "(string)"]);
     let l = &r.groups[0];
@@ -336,14 +339,17 @@ fn diff_matches_by_id_and_traces_new_objects_through_the_map() {
         ]
     );
     assert_eq!(r.new_count, 8);
+    assert_eq!((r.base.edge_count, r.target.edge_count), (7, 15));
     assert_eq!(r.size_delta, 4 * 64);
 }
 
 #[test]
 fn inspect_lists_classes_by_retained_size() {
     let g = parse(&snapshot(&leaky(3), V7));
+    let mut t = ClassTable::default();
+    assert_eq!(g.classes(&mut t).len(), g.node_count());
     let r = inspect_graph(
-        &g,
+        g,
         "x",
         &Options {
             top: 2,
@@ -355,8 +361,6 @@ fn inspect_lists_classes_by_retained_size() {
     assert_eq!(r.classes.len(), 2);
     assert_eq!(r.classes[0].name, "Holder");
     assert_eq!(r.classes[1].name, "Map");
-    let mut t = ClassTable::default();
-    assert_eq!(g.classes(&mut t).len(), g.node_count());
 }
 
 #[test]
@@ -388,4 +392,19 @@ fn every_truncation_and_corruption_is_an_error_not_a_panic() {
         e.to_string().contains("file ends early") && e.to_string().contains("section \"nodes\""),
         "{e}"
     );
+}
+
+#[test]
+fn sizes_past_4_gb_survive() {
+    let mut nodes = leaky(1);
+    nodes[1].4.push((3, "store", 8));
+    nodes.push((8, "BackingStore", 500, 5_000_000_000, vec![]));
+    let g = parse(&snapshot(&nodes, V7));
+    assert_eq!(g.size(8), 5_000_000_000);
+    let d = dominators::compute(&g);
+    assert_eq!(d.retained[1], 16 + 32 + 64 + 64 + 5_000_000_000);
+    let r = inspect_graph(g, "big", &Options::default());
+    assert_eq!(r.classes[0].name, "Holder");
+    assert_eq!(r.classes[1].name, "BackingStore");
+    assert_eq!(r.classes[1].self_size, 5_000_000_000);
 }

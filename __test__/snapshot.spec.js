@@ -1,0 +1,205 @@
+'use strict'
+// Heap snapshots on a signal, as an operator uses them: a child started with
+// -r register.js, real signals, real files on disk.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const zlib = require('node:zlib')
+const http = require('node:http')
+const { spawn } = require('node:child_process')
+const { Worker } = require('node:worker_threads')
+const { writeSnapshot, installSnapshotSignal } = require('..')
+
+const REGISTER = path.join(__dirname, '..', 'register.js')
+const SERVER = `
+  const http = require('node:http')
+  const keep = Array.from({ length: 20000 }, (_, i) => ({ i, s: 'item' + i }))
+  http.createServer((req, res) => res.end(String(keep.length))).listen(0, '127.0.0.1', function () {
+    console.log(this.address().port)
+  })
+`
+
+function tmpdir(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-snap-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Starts the server child with the register module; resolves once it listens. */
+function startChild(t, env) {
+  const child = spawn(process.execPath, ['-r', REGISTER, '-e', SERVER], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  t.after(() => child.kill('SIGKILL'))
+  const lines = []
+  const waiters = []
+  let err = ''
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    err += d
+    let i
+    while ((i = err.indexOf('\n')) >= 0) {
+      const line = err.slice(0, i)
+      err = err.slice(i + 1)
+      if (!line.startsWith('leakguard: ')) continue
+      lines.push(JSON.parse(line.slice('leakguard: '.length)))
+      for (const w of [...waiters]) w()
+    }
+  })
+  const waitFor = (pred, ms = 20_000) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = lines.find(pred)
+        if (hit) {
+          waiters.splice(waiters.indexOf(check), 1)
+          clearTimeout(timer)
+          resolve(hit)
+        }
+      }
+      const timer = setTimeout(() => reject(new Error(`timed out; log: ${JSON.stringify(lines)}`)), ms)
+      waiters.push(check)
+      check()
+    })
+  const port = new Promise((resolve) => child.stdout.setEncoding('utf8').once('data', (d) => resolve(Number(d))))
+  return { child, lines, waitFor, port }
+}
+
+function get(port) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+      let body = ''
+      res.on('data', (d) => (body += d)).on('end', () => resolve(body))
+    }).on('error', reject)
+  })
+}
+
+function readSnapshot(file) {
+  let buf = fs.readFileSync(file)
+  if (file.endsWith('.gz')) buf = zlib.gunzipSync(buf)
+  return JSON.parse(buf.toString('utf8'))
+}
+
+function assertHeapSnapshot(file) {
+  const snap = readSnapshot(file)
+  assert.ok(Array.isArray(snap.snapshot.meta.node_fields), 'snapshot.meta.node_fields')
+  assert.ok(snap.nodes.length > 0 && snap.edges.length > 0 && snap.strings.length > 0)
+  assert.equal(snap.nodes.length, snap.snapshot.node_count * snap.snapshot.meta.node_fields.length)
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600, 'mode 0600')
+}
+
+test('SIGUSR2 writes a whole, private, gzipped snapshot and leaves no temporary', async (t) => {
+  const dir = tmpdir(t)
+  const { child, waitFor, port } = startChild(t, { LEAKGUARD_SNAPSHOT_DIR: dir, LEAKGUARD_SNAPSHOT_GZIP: '1' })
+  await port
+  child.kill('SIGUSR2')
+  const done = await waitFor((l) => l.event === 'snapshot')
+  assert.match(path.basename(done.path), new RegExp(`^heap-\\d{8}T\\d{6}Z-${child.pid}-1\\.heapsnapshot\\.gz$`))
+  assert.equal(done.bytes, fs.statSync(done.path).size)
+  assert.ok(done.pauseMs >= 0 && done.durationMs >= done.pauseMs)
+  assertHeapSnapshot(done.path)
+  assert.deepEqual(fs.readdirSync(dir), [path.basename(done.path)])
+})
+
+test('rotation keeps the newest N snapshots', async (t) => {
+  const dir = tmpdir(t)
+  fs.writeFileSync(path.join(dir, 'unrelated.heapsnapshot'), 'not ours')
+  const { child, waitFor, lines, port } = startChild(t, {
+    LEAKGUARD_SNAPSHOT_DIR: dir,
+    LEAKGUARD_SNAPSHOT_KEEP: '2',
+    LEAKGUARD_SNAPSHOT_MIN_INTERVAL: '0',
+  })
+  await port
+  for (let n = 1; n <= 4; n++) {
+    child.kill('SIGUSR2')
+    await waitFor(() => lines.filter((l) => l.event === 'snapshot').length === n)
+  }
+  const written = lines.filter((l) => l.event === 'snapshot').map((l) => path.basename(l.path))
+  assert.deepEqual(fs.readdirSync(dir).sort(), [...written.slice(2), 'unrelated.heapsnapshot'].sort())
+})
+
+test('a flood of 50 signals yields one snapshot per interval, and the child keeps serving', async (t) => {
+  const dir = tmpdir(t)
+  const { child, lines, waitFor, port } = startChild(t, {
+    LEAKGUARD_SNAPSHOT_DIR: dir,
+    LEAKGUARD_SNAPSHOT_MIN_INTERVAL: '60000',
+  })
+  const p = await port
+  for (let i = 0; i < 50; i++) child.kill('SIGUSR2')
+  await waitFor((l) => l.event === 'snapshot')
+  assert.equal(await get(p), '20000', 'still answering')
+  await new Promise((r) => setTimeout(r, 300))
+  assert.equal(lines.filter((l) => l.event === 'snapshot').length, 1)
+  assert.equal(fs.readdirSync(dir).length, 1)
+})
+
+test('an unusable directory is logged, leaves no file anywhere, and the child lives', async (t) => {
+  const parent = tmpdir(t)
+  const missing = path.join(parent, 'no', 'such', 'dir')
+  const { child, waitFor, port } = startChild(t, { LEAKGUARD_SNAPSHOT_DIR: missing, LEAKGUARD_SNAPSHOT_MIN_INTERVAL: '0' })
+  const p = await port
+  await waitFor((l) => l.event === 'snapshot-dir-unusable' && l.dir === missing)
+  child.kill('SIGUSR2')
+  const failed = await waitFor((l) => l.event === 'snapshot-failed')
+  assert.equal(failed.code, 'ERR_LEAKGUARD_SNAPSHOT_DIR')
+  assert.match(failed.message, /no[/]such[/]dir/)
+  assert.equal(await get(p), '20000')
+  assert.deepEqual(fs.readdirSync(parent), [])
+
+  // a path that is a file, not a directory
+  const file = path.join(parent, 'file')
+  fs.writeFileSync(file, '')
+  await assert.rejects(writeSnapshot({ dir: file }), { code: 'ERR_LEAKGUARD_SNAPSHOT_DIR', message: /not a directory/ })
+  assert.deepEqual(fs.readdirSync(parent), ['file'])
+})
+
+test('SIGUSR1 and uncatchable signals are refused with a logged reason', async (t) => {
+  for (const [signal, why] of [['SIGUSR1', /inspector/], ['SIGKILL', /cannot be caught/]]) {
+    const { waitFor, port } = startChild(t, { LEAKGUARD_SNAPSHOT_DIR: tmpdir(t), LEAKGUARD_SNAPSHOT_SIGNAL: signal })
+    const refused = await waitFor((l) => l.event === 'snapshot-config-refused')
+    assert.match(refused.message, why)
+    assert.equal(await get(await port), '20000')
+  }
+  assert.throws(() => installSnapshotSignal({ signal: 'SIGUSR1' }), {
+    name: 'RangeError',
+    message: "writeSnapshot: signal SIGUSR1 is refused: Node's inspector owns SIGUSR1",
+  })
+})
+
+test('writeSnapshot: one at a time, rate limit, options named in errors', async (t) => {
+  const dir = tmpdir(t)
+  const first = writeSnapshot({ dir, log: false })
+  await assert.rejects(writeSnapshot({ dir, log: false }), { code: 'ERR_LEAKGUARD_SNAPSHOT_BUSY' })
+  const r = await first
+  assertHeapSnapshot(r.path)
+  await assert.rejects(writeSnapshot({ dir, log: false, minIntervalMs: 3_600_000 }), {
+    code: 'ERR_LEAKGUARD_SNAPSHOT_RATE',
+    message: /within minIntervalMs 3600000/,
+  })
+  await assert.rejects(writeSnapshot({ dir, keep: -1 }), {
+    name: 'RangeError',
+    message: 'writeSnapshot: keep must be a non-negative integer, got -1',
+  })
+  await assert.rejects(writeSnapshot({ dir: 7 }), { name: 'TypeError', message: 'writeSnapshot: dir must be a non-empty string, got 7' })
+  await assert.rejects(writeSnapshot({ dir, gzip: 'yes' }), { name: 'TypeError', message: "writeSnapshot: gzip must be a boolean, got 'yes'" })
+  let seen
+  const r2 = await writeSnapshot({ dir, log: false, onSnapshot: (x) => (seen = x) })
+  assert.equal(seen, r2)
+})
+
+test('writeSnapshot works inside a worker thread', async (t) => {
+  const dir = tmpdir(t)
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads')
+     const { writeSnapshot } = require(workerData.pkg)
+     globalThis.kept = new Array(1000).fill('worker data')
+     writeSnapshot({ dir: workerData.dir, log: false }).then((r) => parentPort.postMessage(r), (e) => parentPort.postMessage({ error: e.message }))`,
+    { eval: true, workerData: { dir, pkg: path.join(__dirname, '..') } }
+  )
+  t.after(() => worker.terminate())
+  const r = await new Promise((resolve) => worker.once('message', resolve))
+  assert.equal(r.error, undefined)
+  assert.match(path.basename(r.path), /-\d{6,}\.heapsnapshot$/, 'worker snapshots are numbered apart')
+  assertHeapSnapshot(r.path)
+})

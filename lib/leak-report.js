@@ -1,0 +1,160 @@
+'use strict'
+// The automatic leak report: once the memory monitor raises a leak alarm, compare
+// a baseline heap snapshot (taken after warm-up) with a fresh one, in Rust off the
+// JS thread, and log what grew, what retains it, and the listener audit's top
+// call sites. Rate-limited; the snapshots stay in the snapshot directory.
+
+const { inspect } = require('node:util')
+const { writeSnapshot } = require('./snapshot')
+const { compareSnapshots } = require('./heap')
+const { currentAudit } = require('./audit')
+
+function log(fields) {
+  process.stderr.write(`leakguard: ${JSON.stringify(fields)}\n`)
+}
+
+function optionError(Ctor, message) {
+  const err = new Ctor(`leakReport: ${message}`)
+  err.code = 'ERR_LEAKGUARD_OPTION'
+  return err
+}
+
+function int(o, name, fallback, min = 0) {
+  const v = o[name]
+  if (v === undefined) return fallback
+  if (typeof v !== 'number') throw optionError(TypeError, `${name} must be a number, got ${inspect(v)}`)
+  if (!Number.isInteger(v) || v < min) throw optionError(RangeError, `${name} must be an integer >= ${min}, got ${inspect(v)}`)
+  return v
+}
+
+/** One retainer path as `root -> (edge) Class -> ...`. */
+function pathText(steps) {
+  return steps
+    .map((s) => (s.edgeName === undefined ? s.className : `${s.edgeName} -> ${s.className}`))
+    .join(' -> ')
+}
+
+/**
+ * Reports leaks `monitor` (a MemoryMonitor) alarms on. Options: `dir` (snapshot
+ * directory, required), `baselineAfterMs` (when the baseline is taken, default
+ * 60000), `minIntervalMs` (between reports, default 1800000), `top` (classes
+ * reported, default 5), `gzip`, `onReport(report)`. Returns `{ stop() }`.
+ */
+function leakReport(monitor, options = {}) {
+  if (monitor === null || typeof monitor?.on !== 'function') {
+    throw optionError(TypeError, `monitor must be a MemoryMonitor, got ${inspect(monitor)}`)
+  }
+  if (typeof options.dir !== 'string' || options.dir === '') {
+    throw optionError(TypeError, `dir must be a non-empty string, got ${inspect(options.dir)}`)
+  }
+  if (options.onReport !== undefined && typeof options.onReport !== 'function') {
+    throw optionError(TypeError, `onReport must be a function, got ${inspect(options.onReport)}`)
+  }
+  const o = {
+    dir: options.dir,
+    gzip: !!options.gzip,
+    baselineAfterMs: int(options, 'baselineAfterMs', 60_000),
+    minIntervalMs: int(options, 'minIntervalMs', 30 * 60_000),
+    top: int(options, 'top', 5, 1),
+    onReport: options.onReport,
+  }
+  let baseline = null
+  let busy = false
+  let lastReport = -Infinity
+  const snap = () => writeSnapshot({ dir: o.dir, gzip: o.gzip, keep: 0, log: false })
+
+  const takeBaseline = async () => {
+    if (baseline !== null || busy) return
+    busy = true
+    try {
+      baseline = (await snap()).path
+      log({ event: 'leak-report-baseline', path: baseline })
+    } catch (err) {
+      log({ event: 'leak-report-failed', stage: 'baseline', code: err.code, message: err.message })
+    } finally {
+      busy = false
+    }
+  }
+  const timer = setTimeout(takeBaseline, o.baselineAfterMs)
+  timer.unref()
+
+  const onLeak = async (alarm) => {
+    if (busy || performance.now() - lastReport < o.minIntervalMs) return
+    if (baseline === null) {
+      // alarmed before the baseline: take it now, report on the next alarm
+      clearTimeout(timer)
+      await takeBaseline()
+      return
+    }
+    busy = true
+    lastReport = performance.now()
+    try {
+      const target = (await snap()).path
+      const diff = await compareSnapshots(baseline, target, { top: o.top, paths: o.top, samples: 1 })
+      const grew = diff.classes.filter((c) => c.sizeDelta > 0 || c.countDelta > 0)
+      const audit = currentAudit()
+      const report = {
+        event: 'leak-report',
+        alarm,
+        base: baseline,
+        target,
+        classes: grew.map((c) => ({
+          name: c.name,
+          countDelta: c.countDelta,
+          sizeDelta: c.sizeDelta,
+          retainedSize: c.retainedSize,
+          retainedBy: c.retainerPaths[0] ? pathText(c.retainerPaths[0]) : null,
+        })),
+        listeners: audit
+          ? audit
+              .report()
+              .filter((r) => r.site !== null)
+              .slice(0, o.top)
+              .map((r) => ({ site: r.site, emitter: r.emitterClass, event: r.event, live: r.live }))
+          : null,
+      }
+      log(report)
+      if (o.onReport) o.onReport(report)
+    } catch (err) {
+      log({ event: 'leak-report-failed', stage: 'compare', code: err.code, message: err.message })
+    } finally {
+      busy = false
+    }
+  }
+  monitor.on('leak', onLeak)
+  return {
+    stop() {
+      clearTimeout(timer)
+      monitor.removeListener('leak', onLeak)
+    },
+  }
+}
+
+/**
+ * Starts the report when LEAKGUARD_REPORT=1, given a running monitor and
+ * LEAKGUARD_SNAPSHOT_DIR; LEAKGUARD_REPORT_BASELINE_MS and
+ * LEAKGUARD_REPORT_MIN_INTERVAL_MS tune it. Bad values throw, naming the variable.
+ */
+function startFromEnv(env, monitor) {
+  const flag = env.LEAKGUARD_REPORT
+  if (flag === undefined || flag === '' || flag === '0' || flag === 'false') return null
+  if (flag !== '1' && flag !== 'true') {
+    throw new RangeError(`LEAKGUARD_REPORT must be "1", "true", "0" or "false", got ${JSON.stringify(flag)}`)
+  }
+  if (!monitor) throw new RangeError('LEAKGUARD_REPORT=1 needs LEAKGUARD_MONITOR=1')
+  if (!env.LEAKGUARD_SNAPSHOT_DIR) throw new RangeError('LEAKGUARD_REPORT=1 needs LEAKGUARD_SNAPSHOT_DIR')
+  const num = (name) => {
+    const v = env[name]
+    if (v === undefined || v === '') return undefined
+    if (!/^\d+$/.test(v)) throw new RangeError(`${name} must be a whole number, got ${JSON.stringify(v)}`)
+    return Number(v)
+  }
+  return leakReport(monitor, {
+    dir: env.LEAKGUARD_SNAPSHOT_DIR,
+    gzip: env.LEAKGUARD_SNAPSHOT_GZIP === '1' || env.LEAKGUARD_SNAPSHOT_GZIP === 'true',
+    baselineAfterMs: num('LEAKGUARD_REPORT_BASELINE_MS'),
+    minIntervalMs: num('LEAKGUARD_REPORT_MIN_INTERVAL_MS'),
+  })
+}
+
+module.exports = { leakReport, startFromEnv }

@@ -1,0 +1,222 @@
+'use strict'
+// Heap snapshots written safely from a live process: atomically (hidden
+// temporary, fsync, rename), mode 0600, rotated, rate-limited, with a free-disk
+// check, optionally gzipped off the JS thread. V8 takes and writes the snapshot
+// (v8.writeHeapSnapshot); leakguard owns where it goes and what can go wrong.
+
+const v8 = require('node:v8')
+const path = require('node:path')
+const { isMainThread, threadId } = require('node:worker_threads')
+const { SnapshotCapture, snapshotFileName, snapshotFreeBytes, snapshotRotate } = require('./native')
+const { inspect } = require('node:util')
+
+// Per thread: one snapshot at a time, and the time the last one started.
+const state = { busy: false, lastStart: -Infinity, seq: 0 }
+
+/** One structured line on stderr, as every leakguard log line. */
+function log(fields) {
+  process.stderr.write(`leakguard: ${JSON.stringify(fields)}\n`)
+}
+
+function show(v) {
+  return inspect(v, { depth: 0, breakLength: Infinity, maxStringLength: 60 })
+}
+
+function optionError(Ctor, message) {
+  const err = new Ctor(`writeSnapshot: ${message}`)
+  err.code = 'ERR_LEAKGUARD_OPTION'
+  return err
+}
+
+function snapshotError(code, message, cause) {
+  const err = new Error(message, cause === undefined ? undefined : { cause })
+  err.code = code
+  return err
+}
+
+function int(name, value, fallback) {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number') throw optionError(TypeError, `${name} must be a number, got ${show(value)}`)
+  if (!Number.isInteger(value) || value < 0) {
+    throw optionError(RangeError, `${name} must be a non-negative integer, got ${show(value)}`)
+  }
+  return value
+}
+
+function checkOptions(o) {
+  if (o === null || typeof o !== 'object') throw optionError(TypeError, `options must be an object, got ${show(o)}`)
+  if (o.dir !== undefined && (typeof o.dir !== 'string' || o.dir === '')) {
+    throw optionError(TypeError, `dir must be a non-empty string, got ${show(o.dir)}`)
+  }
+  for (const name of ['gzip', 'log']) {
+    if (o[name] !== undefined && typeof o[name] !== 'boolean') {
+      throw optionError(TypeError, `${name} must be a boolean, got ${show(o[name])}`)
+    }
+  }
+  if (o.onSnapshot !== undefined && typeof o.onSnapshot !== 'function') {
+    throw optionError(TypeError, `onSnapshot must be a function, got ${show(o.onSnapshot)}`)
+  }
+  return {
+    dir: path.resolve(o.dir ?? process.cwd()),
+    gzip: o.gzip ?? false,
+    keep: int('keep', o.keep, 5),
+    minIntervalMs: int('minIntervalMs', o.minIntervalMs, 0),
+    log: o.log ?? true,
+    onSnapshot: o.onSnapshot,
+  }
+}
+
+const MB = 1024 * 1024
+
+/**
+ * Writes a heap snapshot of this thread's heap into `dir`; resolves to
+ * `{ path, bytes, durationMs, pauseMs }`. Rejects with a code: `…_BUSY` (one is
+ * being written), `…_RATE` (within minIntervalMs of the last), `…_DISK` (not
+ * enough free space), `…_DIR`/`…_IO` (cannot write; nothing is left behind).
+ */
+async function writeSnapshot(options = {}) {
+  const o = checkOptions(options)
+  const started = performance.now()
+  if (state.busy) throw snapshotError('ERR_LEAKGUARD_SNAPSHOT_BUSY', 'a heap snapshot is already being written')
+  const since = started - state.lastStart
+  if (since < o.minIntervalMs) {
+    const msg = `the last heap snapshot started ${Math.round(since)} ms ago, within minIntervalMs ${o.minIntervalMs}`
+    throw snapshotError('ERR_LEAKGUARD_SNAPSHOT_RATE', msg)
+  }
+  state.busy = true
+  state.lastStart = started
+  let capture
+  try {
+    // V8 writes about twice the used heap as JSON; gzip keeps about a quarter of that.
+    const used = v8.getHeapStatistics().used_heap_size
+    const need = Math.ceil(used * 2 * (o.gzip ? 1.25 : 1)) + 16 * MB // gzip needs the raw file too, briefly
+    const free = snapshotFreeBytes(o.dir)
+    if (free < need) {
+      const msg = `not enough disk for a heap snapshot in ${o.dir}: about ${Math.ceil(need / MB)} MB needed, ${Math.floor(free / MB)} MB free`
+      throw snapshotError('ERR_LEAKGUARD_SNAPSHOT_DISK', msg)
+    }
+    // unique within the process: worker threads number theirs apart
+    const seq = (isMainThread ? 0 : threadId * 100_000) + ++state.seq
+    capture = new SnapshotCapture(o.dir, snapshotFileName(process.pid, seq, o.gzip), o.gzip)
+    const t0 = performance.now()
+    v8.writeHeapSnapshot(capture.rawPath)
+    const pauseMs = performance.now() - t0
+    let written
+    try {
+      written = await capture.commit()
+    } catch (err) {
+      const [code, ...rest] = err.message.split(': ')
+      throw snapshotError(code.startsWith('ERR_') ? code : 'ERR_LEAKGUARD_SNAPSHOT_IO', code.startsWith('ERR_') ? rest.join(': ') : err.message, err)
+    }
+    if (o.keep > 0) snapshotRotate(o.dir, o.keep)
+    const result = { path: written.path, bytes: written.bytes, durationMs: performance.now() - started, pauseMs }
+    if (o.log) log({ event: 'snapshot', ...result, durationMs: Math.round(result.durationMs), pauseMs: Math.round(pauseMs) })
+    if (o.onSnapshot) {
+      try {
+        await o.onSnapshot(result)
+      } catch (err) {
+        log({ event: 'snapshot-hook-failed', path: result.path, message: String(err?.message ?? err) })
+      }
+    }
+    return result
+  } catch (err) {
+    capture?.abort()
+    throw err
+  } finally {
+    state.busy = false
+  }
+}
+
+const REFUSED = new Set(['SIGUSR1', 'SIGKILL', 'SIGSTOP'])
+const WHY = {
+  SIGUSR1: "Node's inspector owns SIGUSR1",
+  SIGKILL: 'SIGKILL cannot be caught',
+  SIGSTOP: 'SIGSTOP cannot be caught',
+}
+
+let installed = null
+
+/**
+ * Writes a snapshot each time the process gets `signal` (default SIGUSR2), with
+ * writeSnapshot's options. Signals that arrive while one is written, or within
+ * minIntervalMs (default 60 s), are dropped, never queued; the next snapshot's
+ * log line counts them. Returns a function that removes the handler.
+ */
+function installSnapshotSignal(options = {}) {
+  const { signal = 'SIGUSR2', onSignal, ...rest } = options
+  if (typeof signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(signal)) {
+    throw optionError(TypeError, `signal must be a signal name such as "SIGUSR2", got ${show(signal)}`)
+  }
+  if (REFUSED.has(signal)) throw optionError(RangeError, `signal ${signal} is refused: ${WHY[signal]}`)
+  if (!isMainThread) {
+    throw optionError(RangeError, 'signals reach only the main thread: install the handler there (writeSnapshot works in workers)')
+  }
+  const o = checkOptions({ minIntervalMs: 60_000, ...rest })
+  if (installed) installed()
+  let dropped = 0
+  const handler = () => {
+    const busy = state.busy || performance.now() - state.lastStart < o.minIntervalMs
+    if (busy) {
+      dropped++
+      return
+    }
+    const droppedBefore = dropped
+    dropped = 0
+    writeSnapshot({ ...o, log: false })
+      .then((r) => {
+        log({ event: 'snapshot', signal, ...r, durationMs: Math.round(r.durationMs), pauseMs: Math.round(r.pauseMs), droppedSignals: droppedBefore })
+        onSignal?.(r)
+      })
+      .catch((err) => log({ event: 'snapshot-failed', signal, code: err.code, message: err.message }))
+  }
+  process.on(signal, handler)
+  installed = () => {
+    process.removeListener(signal, handler)
+    installed = null
+  }
+  return installed
+}
+
+/** Reads the LEAKGUARD_SNAPSHOT_* variables (see README); never throws into the app. */
+function installFromEnv(env = process.env, { onSignal } = {}) {
+  const dir = env.LEAKGUARD_SNAPSHOT_DIR
+  // signals reach the main thread only; preloads also run in workers
+  if (dir === undefined || dir === '' || !isMainThread) return null
+  const num = (name) => {
+    const v = env[name]
+    if (v === undefined || v === '') return undefined
+    if (!/^\d+$/.test(v)) throw new RangeError(`${name} must be a whole number, got ${JSON.stringify(v)}`)
+    return Number(v)
+  }
+  try {
+    const gzip = env.LEAKGUARD_SNAPSHOT_GZIP
+    if (gzip !== undefined && !['1', 'true', '0', 'false', ''].includes(gzip)) {
+      throw new RangeError(`LEAKGUARD_SNAPSHOT_GZIP must be "1", "true", "0" or "false", got ${JSON.stringify(gzip)}`)
+    }
+    const options = {
+      dir,
+      keep: num('LEAKGUARD_SNAPSHOT_KEEP'),
+      minIntervalMs: num('LEAKGUARD_SNAPSHOT_MIN_INTERVAL') ?? 60_000,
+      gzip: gzip === '1' || gzip === 'true',
+      signal: env.LEAKGUARD_SNAPSHOT_SIGNAL || 'SIGUSR2',
+      onSignal,
+    }
+    const nearLimit = num('LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT')
+    const remove = installSnapshotSignal(options)
+    try {
+      require('node:fs').accessSync(path.resolve(dir), require('node:fs').constants.W_OK)
+    } catch (err) {
+      log({ event: 'snapshot-dir-unusable', dir: path.resolve(dir), message: err.message })
+    }
+    if (nearLimit) {
+      // V8 writes these itself, into Node's --diagnostic-dir (default: the cwd)
+      v8.setHeapSnapshotNearHeapLimit(nearLimit)
+    }
+    return remove
+  } catch (err) {
+    log({ event: 'snapshot-config-refused', message: err.message })
+    return null
+  }
+}
+
+module.exports = { writeSnapshot, installSnapshotSignal, installFromEnv }

@@ -1,0 +1,202 @@
+//! One snapshot from capture to final name.
+//!
+//! V8 writes the snapshot itself (`v8.writeHeapSnapshot`, straight from C++ to a
+//! file: no copy of the JSON in JS memory, no pause beyond V8's own) into a
+//! temporary file that this module created first, empty, exclusive and mode
+//! 0600, so the snapshot is never readable by others, even while being written.
+//! [`Capture::commit`] then checks the file is whole, compresses it if asked,
+//! syncs it, and renames it into place. Meant to run off the JS thread.
+
+use super::file::{Finished, SnapshotError, SnapshotFile};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+pub struct Capture {
+    dir: PathBuf,
+    name: String,
+    raw: PathBuf,
+    gzip: bool,
+    done: bool,
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> SnapshotError {
+    SnapshotError::Io {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+/// Whether the file ends like a complete JSON document (V8's snapshot JSON ends
+/// with `}`): catches a write cut short by a full disk.
+fn looks_whole(path: &Path) -> io::Result<bool> {
+    let mut f = File::open(path)?;
+    let len = f.metadata()?.len();
+    if len < 2 {
+        return Ok(false);
+    }
+    let tail = len.min(64);
+    f.seek(SeekFrom::End(-(tail as i64)))?;
+    let mut buf = vec![0; tail as usize];
+    f.read_exact(&mut buf)?;
+    Ok(buf.iter().rev().find(|b| !b.is_ascii_whitespace()) == Some(&b'}'))
+}
+
+impl Capture {
+    /// Creates the empty temporary file V8 will write into.
+    pub fn begin(dir: &Path, name: &str, gzip: bool) -> Result<Capture, SnapshotError> {
+        let dir_err = |reason: String| SnapshotError::Dir {
+            dir: dir.to_path_buf(),
+            reason,
+        };
+        match fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(dir_err("not a directory".into())),
+            Err(e) => return Err(dir_err(e.to_string())),
+        }
+        let raw = dir.join(format!(".{name}.raw.tmp"));
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&raw)
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::PermissionDenied => {
+                    dir_err("not writable (permission denied)".into())
+                }
+                _ => io_err(&raw, e),
+            })?;
+        Ok(Capture {
+            dir: dir.to_path_buf(),
+            name: name.to_string(),
+            raw,
+            gzip,
+            done: false,
+        })
+    }
+
+    /// Where V8 writes the snapshot.
+    pub fn raw_path(&self) -> &Path {
+        &self.raw
+    }
+
+    /// Checks, compresses (if asked), syncs and renames the snapshot into place.
+    /// On failure nothing is left behind.
+    pub fn commit(mut self) -> Result<Finished, SnapshotError> {
+        self.done = true;
+        let result = self.finish_inner();
+        let _ = fs::remove_file(&self.raw);
+        result
+    }
+
+    fn finish_inner(&self) -> Result<Finished, SnapshotError> {
+        if !looks_whole(&self.raw).map_err(|e| io_err(&self.raw, e))? {
+            return Err(io_err(
+                &self.raw,
+                "the snapshot is incomplete (disk full?); discarded",
+            ));
+        }
+        if self.gzip {
+            let mut out = SnapshotFile::create(&self.dir, &self.name, true)?;
+            let mut input = File::open(&self.raw).map_err(|e| io_err(&self.raw, e))?;
+            loop {
+                let mut buf = vec![0u8; 1 << 20];
+                let n = input.read(&mut buf).map_err(|e| io_err(&self.raw, e))?;
+                if n == 0 {
+                    break;
+                }
+                buf.truncate(n);
+                out.write(buf)?;
+            }
+            return out.finish();
+        }
+        let f = File::open(&self.raw).map_err(|e| io_err(&self.raw, e))?;
+        f.sync_all().map_err(|e| io_err(&self.raw, e))?;
+        let bytes = f.metadata().map_err(|e| io_err(&self.raw, e))?.len();
+        let path = self.dir.join(&self.name);
+        fs::rename(&self.raw, &path).map_err(|e| io_err(&path, e))?;
+        let _ = File::open(&self.dir).and_then(|d| d.sync_all());
+        Ok(Finished { path, bytes })
+    }
+
+    /// Removes the temporary file.
+    pub fn abort(mut self) {
+        self.done = true;
+        let _ = fs::remove_file(&self.raw);
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_file(&self.raw);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::test_dirs::{names, tmpdir};
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn commit_renames_a_whole_snapshot_keeping_mode_0600() {
+        let dir = tmpdir("capture-plain");
+        let c = Capture::begin(&dir, "s.heapsnapshot", false).unwrap();
+        assert_eq!(
+            fs::metadata(c.raw_path()).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        // V8 truncates and writes into the existing file: its mode stays
+        fs::write(c.raw_path(), "{\"snapshot\":{}}\n").unwrap();
+        let done = c.commit().unwrap();
+        assert_eq!(names(&dir), ["s.heapsnapshot"]);
+        assert_eq!(done.bytes, 16);
+        assert_eq!(
+            fs::metadata(&done.path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_truncated_snapshot_is_discarded() {
+        let dir = tmpdir("capture-cut");
+        let c = Capture::begin(&dir, "t.heapsnapshot", true).unwrap();
+        fs::write(c.raw_path(), "{\"snapshot\":{\"meta\":[1,2,").unwrap();
+        let err = c.commit().unwrap_err();
+        assert!(err.to_string().contains("incomplete"), "{err}");
+        assert!(names(&dir).is_empty());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn gzip_commit_leaves_only_the_compressed_file() {
+        let dir = tmpdir("capture-gz");
+        let c = Capture::begin(&dir, "u.heapsnapshot.gz", true).unwrap();
+        let body = format!("{{\"strings\":[\"{}\"]}}", "y".repeat(3_000_000));
+        fs::write(c.raw_path(), &body).unwrap();
+        let done = c.commit().unwrap();
+        assert_eq!(names(&dir), ["u.heapsnapshot.gz"]);
+        assert!(done.bytes < 100_000);
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(File::open(&done.path).unwrap())
+            .read_to_string(&mut s)
+            .unwrap();
+        assert_eq!(s, body);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn drop_without_commit_cleans_up() {
+        let dir = tmpdir("capture-drop");
+        drop(Capture::begin(&dir, "v.heapsnapshot", false).unwrap());
+        Capture::begin(&dir, "w.heapsnapshot", false)
+            .unwrap()
+            .abort();
+        assert!(names(&dir).is_empty());
+        fs::remove_dir_all(dir).unwrap();
+    }
+}
