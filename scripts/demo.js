@@ -34,12 +34,16 @@ const warmup = () => Math.max(2, Math.round(SECONDS / 3))
 async function examine(file, dir) {
   const env = {
     LEAKGUARD_SNAPSHOT_DIR: dir,
+    LEAKGUARD_SNAPSHOT_MIN_INTERVAL: '0', // A and B are seconds apart, not the default minute
+    LEAKGUARD_SNAPSHOT_KEEP: '4',
     LEAKGUARD_AUDIT: '1',
     LEAKGUARD_AUDIT_WINDOW_MS: '1000',
     LEAKGUARD_MONITOR: '1',
     LEAKGUARD_MONITOR_INTERVAL_MS: '250',
     LEAKGUARD_MONITOR_MIN_SAMPLES: '8',
     LEAKGUARD_MONITOR_WINDOW_MS: String(Math.max(4000, Math.round(SECONDS * 500))),
+    // Judge from the measured phase on: start-up and the cache filling are not leaks.
+    LEAKGUARD_MONITOR_WARMUP_MS: String(warmup() * 1000),
   }
   const svc = new Service(file, env)
   services.add(svc)

@@ -110,15 +110,14 @@ function section(run, root) {
 
   out.push('', 'Memory (heapUsed after the full GC of each snapshot)')
   out.push(`  A ${mb(run.statsA.heapUsed)}, B ${mb(run.statsB.heapUsed)}: ${signed(slope(run), mb)}/min`)
-  // The monitor's verdicts standing at the end, with when each trend began:
-  // its window here is seconds long (minutes in production), so a verdict
-  // whose trend began at start-up may be the heap's warm-up, not a leak.
-  const verdicts = new Map(run.monitor.map((e) => [e.metric, e]))
-  const alarms = [...verdicts.values()].filter((e) => e.event === 'leak')
-  if (alarms.length === 0) out.push('  monitor: no leak alarm standing')
+  // Each alarm the monitor raised, and when it recovered if it did.
+  const alarms = run.monitor.filter((e) => e.event === 'leak')
+  if (alarms.length === 0) out.push('  monitor: no leak alarm')
   for (const e of alarms) {
-    const since = ((Date.parse(e.since) - run.startedAt) / 1000).toFixed(1)
-    out.push(`  monitor: leak alarm on ${e.metric}, ${signed(e.bytesPerMinute, mb)}/min, trend since ${since} s after start`)
+    const at = ((Date.parse(e.since) - run.startedAt) / 1000).toFixed(1)
+    const later = run.monitor.find((r) => r.event === 'recovered' && r.metric === e.metric && r.at > e.at)
+    const rec = later ? `, recovered ${((later.at - run.startedAt) / 1000).toFixed(1)} s after start` : ''
+    out.push(`  monitor: leak alarm on ${e.metric}, ${signed(e.bytesPerMinute, mb)}/min, trend since ${at} s after start${rec}`)
   }
 
   out.push('', 'Pool (GET /stats after B)')
@@ -141,11 +140,13 @@ function summary(leaky, fixed) {
     const g = growingClasses(run)
     return g.length ? g.slice(0, 3).map((c) => c.name).join(', ') : 'none'
   }
+  const alarmed = (run) => [...new Set(run.monitor.filter((e) => e.event === 'leak').map((e) => e.metric))].join(', ') || 'none'
   const pool = (run) => `${run.statsB.pool.inUse} of ${run.statsB.pool.size}`
   const rows = [
     ['listeners from one call site', listeners(leaky), listeners(fixed)],
     ['growing classes', classes(leaky), classes(fixed)],
     ['heapUsed slope', `${signed(slope(leaky), mb)}/min`, `${signed(slope(fixed), mb)}/min`],
+    ['monitor alarms', alarmed(leaky), alarmed(fixed)],
     ['pool in use after load', pool(leaky), pool(fixed)],
   ]
   return ['== leaky vs fixed ==', table(['', 'leaky.js', 'fixed.js'], rows, ['l', 'r', 'r'])].join('\n')

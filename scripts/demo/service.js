@@ -55,7 +55,7 @@ class Service {
       return
     }
     try {
-      this.events.push(JSON.parse(m[1]))
+      this.events.push({ ...JSON.parse(m[1]), at: Date.now() })
     } catch {
       this.stderr.push(line)
     }
@@ -93,7 +93,8 @@ class Service {
   async snapshot() {
     const from = this.events.length
     this.child.kill('SIGUSR2')
-    const snap = await this.waitEvent(from, (e) => e.event === 'snapshot', SNAPSHOT_TIMEOUT_MS)
+    const snap = await this.waitEvent(from, (e) => e.event.startsWith('snapshot'), SNAPSHOT_TIMEOUT_MS)
+    if (snap.event !== 'snapshot') throw new Error(`no heap snapshot: ${JSON.stringify(snap)}`)
     const audit = await this.waitEvent(from, (e) => e.event === 'audit', 5_000)
     return { ...snap, rows: audit.rows, at: Date.now() }
   }
