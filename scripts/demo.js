@@ -21,7 +21,7 @@ function positive(name, dflt) {
   if (raw === undefined || raw === '') return dflt
   const v = Number(raw)
   if (!Number.isFinite(v) || v <= 0) {
-    process.stderr.write(`${name} must be a positive number of seconds, got ${JSON.stringify(raw)}\n`)
+    process.stderr.write(`${name} must be a positive number, got ${JSON.stringify(raw)}\n`)
     process.exit(2)
   }
   return v
