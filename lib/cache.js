@@ -497,34 +497,35 @@ class LRUCache {
 
   /** Stores a new entry; returns its slot, or -1 if the policy evicted it at once. */
   #insert(key, value, size, ttl, start) {
+    const at = ttl ? start + ttl : Infinity
     if (this.#chooses) {
       const slot = this.#chooseSlot()
-      let p = this.#pos
-      this.#log[p] = slot | INSERT_FLAG
-      this.#logAt[p] = ttl ? start + ttl : Infinity
-      if (++p === LOG_LEN) {
-        coreDrain(this.#core, p)
-        p = 0
-      }
-      this.#pos = p
-      if (slot >= this.#keys.length) this.#grow(slot)
+      this.#logInsert(slot, at)
+      this.#place(slot, key, value, size, ttl, start)
       this.#stamps[slot] = this.#epoch
-      this.#map.set(key, slot)
-      this.#keys[slot] = key
-      this.#vals[slot] = value
-      if (this.#sizes !== null) {
-        // maxEntrySize without maxSize: sizes are tracked, not bounded in total
-        this.#sizes[slot] = size
-        this.#calculatedSize += size
-      }
-      if (this.#starts !== null) {
-        this.#starts[slot] = start
-        this.#ttls[slot] = ttl
-        if (ttl && this.ttlAutopurge) this.#armPurge(start + ttl)
-      }
       return slot
     }
-    const slot = coreInsert(this.#core, this.#take(), size, this.#hashing ? hashKey(key) : 0, ttl ? start + ttl : Infinity)
+    const slot = coreInsert(this.#core, this.#take(), size, this.#hashing ? hashKey(key) : 0, at)
+    this.#place(slot, key, value, size, ttl, start)
+    const n = this.#out[0]
+    if (n !== 0 && this.#evicted(n, slot)) return -1
+    return slot
+  }
+
+  /** Logs `slot` as (re)inserted with expiry `at`, for the core to replay in order. */
+  #logInsert(slot, at) {
+    let p = this.#pos
+    this.#log[p] = slot | INSERT_FLAG
+    this.#logAt[p] = at
+    if (++p === LOG_LEN) {
+      coreDrain(this.#core, p)
+      p = 0
+    }
+    this.#pos = p
+  }
+
+  /** Stores a new entry at `slot`. */
+  #place(slot, key, value, size, ttl, start) {
     if (slot >= this.#keys.length) this.#grow(slot)
     this.#map.set(key, slot)
     this.#keys[slot] = key
@@ -538,9 +539,6 @@ class LRUCache {
       this.#ttls[slot] = ttl
       if (ttl && this.ttlAutopurge) this.#armPurge(start + ttl)
     }
-    const n = this.#out[0]
-    if (n !== 0 && this.#evicted(n, slot)) return -1
-    return slot
   }
 
   #grow(slot) {
@@ -742,14 +740,7 @@ class LRUCache {
     if (this.#chooses) {
       // For LRU without weights, re-inserting a resident slot is a hit plus a new
       // expiry: log it like an insert, with no native call.
-      let p = this.#pos
-      this.#log[p] = s | INSERT_FLAG
-      this.#logAt[p] = at
-      if (++p === LOG_LEN) {
-        coreDrain(this.#core, p)
-        p = 0
-      }
-      this.#pos = p
+      this.#logInsert(s, at)
     } else {
       coreSetExpiry(this.#core, this.#take(), s, at)
     }
