@@ -7,10 +7,9 @@
 //! [`Capture::commit`] then checks the file is whole, compresses it if asked,
 //! syncs it, and renames it into place. Meant to run off the JS thread.
 
-use super::file::{Finished, SnapshotError, SnapshotFile};
-use std::fs::{self, File, OpenOptions};
+use super::file::{create_private, Finished, SnapshotError, SnapshotFile};
+use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 pub struct Capture {
@@ -46,27 +45,8 @@ fn looks_whole(path: &Path) -> io::Result<bool> {
 impl Capture {
     /// Creates the empty temporary file V8 will write into.
     pub fn begin(dir: &Path, name: &str, gzip: bool) -> Result<Capture, SnapshotError> {
-        let dir_err = |reason: String| SnapshotError::Dir {
-            dir: dir.to_path_buf(),
-            reason,
-        };
-        match fs::metadata(dir) {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => return Err(dir_err("not a directory".into())),
-            Err(e) => return Err(dir_err(e.to_string())),
-        }
         let raw = dir.join(format!(".{name}.raw.tmp"));
-        OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&raw)
-            .map_err(|e| match e.kind() {
-                io::ErrorKind::PermissionDenied => {
-                    dir_err("not writable (permission denied)".into())
-                }
-                _ => io_err(&raw, e),
-            })?;
+        create_private(dir, &raw)?;
         Ok(Capture {
             dir: dir.to_path_buf(),
             name: name.to_string(),

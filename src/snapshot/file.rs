@@ -120,31 +120,35 @@ impl Write for CountingWriter {
     }
 }
 
+/// Creates `tmp` in `dir`: new (never an existing file), mode 0600. A missing
+/// directory, a non-directory or a permission problem is a `Dir` error.
+pub(super) fn create_private(dir: &Path, tmp: &Path) -> Result<File, SnapshotError> {
+    let dir_err = |reason: String| SnapshotError::Dir {
+        dir: dir.to_path_buf(),
+        reason,
+    };
+    match fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(dir_err("not a directory".into())),
+        Err(e) => return Err(dir_err(e.to_string())),
+    }
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(tmp)
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::PermissionDenied => dir_err("not writable (permission denied)".into()),
+            _ => io_err(tmp, e),
+        })
+}
+
 impl SnapshotFile {
     /// Creates `dir/.name.tmp` (exclusive, 0600) and starts the writer thread.
     pub fn create(dir: &Path, name: &str, gzip: bool) -> Result<SnapshotFile, SnapshotError> {
-        let dir_err = |reason: String| SnapshotError::Dir {
-            dir: dir.to_path_buf(),
-            reason,
-        };
-        match fs::metadata(dir) {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => return Err(dir_err("not a directory".into())),
-            Err(e) => return Err(dir_err(e.to_string())),
-        }
         let path = dir.join(name);
         let tmp = dir.join(format!(".{name}.tmp"));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(|e| match e.kind() {
-                io::ErrorKind::PermissionDenied => {
-                    dir_err("not writable (permission denied)".into())
-                }
-                _ => io_err(&tmp, e),
-            })?;
+        let file = create_private(dir, &tmp)?;
         let (tx, rx) = sync_channel(QUEUE);
         let worker = std::thread::Builder::new()
             .name("leakguard-snapshot".into())
