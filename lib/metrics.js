@@ -44,58 +44,44 @@ function monitorCollectors(client, p, registers, pick) {
     const m = pick()
     return m ? m.status().metrics : null
   }
-  const floor = new client.Gauge({
-    name: `${p}memory_floor_bytes`,
-    help: 'Lowest memory reading of the newest bucket the leak monitor judges: after GC for heapUsed, external and arrayBuffers (heapUsed is the post-GC heap floor), periodic for rss.',
-    labelNames: ['metric'],
-    registers,
-    collect() {
-      this.reset()
-      const s = status()
-      if (!s) return
-      for (const k of METRICS) {
-        if (s[k].floorBytes != null) this.set({ metric: k }, s[k].floorBytes)
-      }
-    },
-  })
-  const growth = new client.Gauge({
-    name: `${p}memory_growth_bytes_per_second`,
-    help: 'Theil–Sen slope of each memory floor over the leak monitor window.',
-    labelNames: ['metric'],
-    registers,
-    collect() {
-      this.reset()
-      const s = status()
-      if (!s) return
-      for (const k of METRICS) {
-        if (s[k].bytesPerMinute != null) this.set({ metric: k }, s[k].bytesPerMinute / 60)
-      }
-    },
-  })
-  const suspected = new client.Gauge({
-    name: `${p}memory_leak_suspected`,
-    help: '1 while the leak monitor holds a leak alarm on the metric, else 0.',
-    labelNames: ['metric'],
-    registers,
-    collect() {
-      this.reset()
-      const s = status()
-      if (!s) return
-      for (const k of METRICS) this.set({ metric: k }, s[k].suspected ? 1 : 0)
-    },
-  })
-  const alarms = new client.Counter({
-    name: `${p}memory_leak_alarms_total`,
-    help: 'Leak alarms raised by the leak monitor.',
-    labelNames: ['metric'],
-    registers,
-    collect() {
-      this.reset()
-      const s = status()
-      if (!s) return
-      for (const k of METRICS) this.inc({ metric: k }, s[k].alarms)
-    },
-  })
+  // One series per monitored metric; `read` returns the value, or null for none yet.
+  const perMetric = (Type, name, help, read) =>
+    new Type({
+      name: `${p}${name}`,
+      help,
+      labelNames: ['metric'],
+      registers,
+      collect() {
+        this.reset()
+        const s = status()
+        if (!s) return
+        for (const k of METRICS) {
+          const v = read(s[k])
+          if (v == null) continue
+          if (Type === client.Counter) this.inc({ metric: k }, v)
+          else this.set({ metric: k }, v)
+        }
+      },
+    })
+  const floor = perMetric(
+    client.Gauge,
+    'memory_floor_bytes',
+    'Lowest memory reading of the newest bucket the leak monitor judges: after GC for heapUsed, external and arrayBuffers (heapUsed is the post-GC heap floor), periodic for rss.',
+    (m) => m.floorBytes
+  )
+  const growth = perMetric(
+    client.Gauge,
+    'memory_growth_bytes_per_second',
+    'Theil–Sen slope of each memory floor over the leak monitor window.',
+    (m) => (m.bytesPerMinute == null ? null : m.bytesPerMinute / 60)
+  )
+  const suspected = perMetric(
+    client.Gauge,
+    'memory_leak_suspected',
+    '1 while the leak monitor holds a leak alarm on the metric, else 0.',
+    (m) => (m.suspected ? 1 : 0)
+  )
+  const alarms = perMetric(client.Counter, 'memory_leak_alarms_total', 'Leak alarms raised by the leak monitor.', (m) => m.alarms)
   return [floor, growth, suspected, alarms]
 }
 
