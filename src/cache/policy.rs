@@ -40,12 +40,18 @@ impl PolicyKind {
 pub trait Policy {
     /// Makes room for slot indices below `slots`.
     fn ensure(&mut self, slots: usize);
-    /// A hint while replaying `log` at position `i`: the policy may prefetch
-    /// what accesses a few entries ahead will touch (entries may carry
-    /// [`super::INSERT_FLAG`] or name slots no longer resident).
-    fn prefetch(&self, _log: &[u32], _i: usize) {}
     /// Records a hit on a resident slot.
     fn access(&mut self, slot: u32);
+    /// Records a run of logged hits in order, skipping slots that are no
+    /// longer resident (`resident` is indexed by slot). Policies override it to
+    /// keep the loop free of dynamic calls and to prefetch the slots ahead.
+    fn access_run(&mut self, hits: &[u32], resident: &[bool]) {
+        for &slot in hits {
+            if resident.get(slot as usize).copied().unwrap_or(false) {
+                self.access(slot);
+            }
+        }
+    }
     /// Adds a newly resident slot.
     fn insert(&mut self, slot: u32, weight: u64, hash: u32);
     /// Forgets a resident slot (deleted, expired or evicted).

@@ -16,7 +16,7 @@
 //!
 //! Memory: `width / 2` bytes of counters plus `width / 8` bytes of doorkeeper.
 
-const DEPTH: u32 = 4;
+const DEPTH: usize = 4;
 /// Keeps the low 3 bits of every nibble after a shift right: halves 16 counters.
 const HALVE_MASK: u64 = 0x7777_7777_7777_7777;
 
@@ -75,53 +75,64 @@ impl Sketch {
         self.sample
     }
 
-    /// Counter positions: word index `<< 4 |` nibble index, one per row.
-    fn indices(&self, hash: u32) -> [u32; DEPTH as usize] {
-        let z = spread(hash);
-        let block = ((z as u32) & self.mask) << 3;
-        let bits = (z >> 32) as u32;
-        std::array::from_fn(|i| {
-            let word = block + 2 * i as u32 + ((bits >> i) & 1);
-            let nibble = (bits >> (8 + 4 * i)) & 15;
-            (word << 4) | nibble
-        })
+    /// A key's sketch position, from its 32-bit hash. Callers that see the same
+    /// key often compute it once and use [`Sketch::add`] and [`Sketch::estimate`].
+    pub fn key(hash: u32) -> u64 {
+        spread(hash)
     }
 
-    /// Asks the CPU to fetch the block `hash` counts in.
-    pub fn prefetch(&self, hash: u32) {
-        let block = ((spread(hash) as u32) & self.mask) << 3;
-        super::prefetch::hint(&self.table[block as usize]);
+    /// The block's first word, and per row the word (within the block) and the
+    /// nibble's bit shift. Rows use disjoint word pairs, so no two rows share a word.
+    fn positions(&self, key: u64) -> (usize, [usize; DEPTH], [u32; DEPTH]) {
+        let block = (((key as u32) & self.mask) << 3) as usize;
+        let bits = (key >> 32) as u32;
+        let words = std::array::from_fn(|i| 2 * i + ((bits >> i) & 1) as usize);
+        let shifts = std::array::from_fn(|i| ((bits >> (8 + 4 * i)) & 15) * 4);
+        (block, words, shifts)
     }
 
-    fn get(&self, i: u32) -> u32 {
-        ((self.table[(i >> 4) as usize] >> ((i & 15) * 4)) & 15) as u32
+    /// Asks the CPU to fetch the block `key` counts in.
+    pub fn prefetch(&self, key: u64) {
+        let block = (((key as u32) & self.mask) << 3) as usize;
+        super::prefetch::hint(&self.table[block]);
     }
 
-    fn door_positions(&self, hash: u32) -> [u32; 2] {
-        let z = spread(hash ^ 0x5bd1_e995);
+    fn door_positions(&self, key: u64) -> [u32; 2] {
+        let z = spread((key >> 32) as u32 ^ key as u32 ^ 0x5bd1_e995);
         [z as u32 & self.door_mask, (z >> 32) as u32 & self.door_mask]
     }
 
-    fn door_has(&self, hash: u32) -> bool {
-        self.door_positions(hash)
+    fn door_has(&self, key: u64) -> bool {
+        self.door_positions(key)
             .iter()
             .all(|&p| self.door[(p >> 6) as usize] & (1 << (p & 63)) != 0)
     }
 
-    /// Records one sighting; returns whether the sketch aged.
+    /// Records one sighting of `hash`; returns whether the sketch aged.
     pub fn increment(&mut self, hash: u32) -> bool {
-        if !self.door.is_empty() && !self.door_has(hash) {
-            for p in self.door_positions(hash) {
+        self.add(spread(hash))
+    }
+
+    /// Records one sighting of `key` ([`Sketch::key`]); returns whether the sketch aged.
+    pub fn add(&mut self, key: u64) -> bool {
+        if !self.door.is_empty() && !self.door_has(key) {
+            for p in self.door_positions(key) {
                 self.door[(p >> 6) as usize] |= 1 << (p & 63);
             }
         } else {
-            let idx = self.indices(hash);
-            let min = idx.iter().map(|&i| self.get(i)).min().unwrap_or(0);
+            let (block, words, shifts) = self.positions(key);
+            let block: &mut [u64; 8] = (&mut self.table[block..block + 8]).try_into().unwrap();
+            let count = |b: &[u64; 8], i: usize| (b[words[i] & 7] >> shifts[i]) & 15;
+            let counts = [
+                count(block, 0),
+                count(block, 1),
+                count(block, 2),
+                count(block, 3),
+            ];
+            let min = counts[0].min(counts[1]).min(counts[2].min(counts[3]));
             if min < 15 {
-                for i in idx {
-                    if self.get(i) == min {
-                        self.table[(i >> 4) as usize] += 1 << ((i & 15) * 4);
-                    }
+                for i in 0..DEPTH {
+                    block[words[i] & 7] += ((counts[i] == min) as u64) << shifts[i];
                 }
             }
         }
@@ -135,13 +146,18 @@ impl Sketch {
 
     /// The estimated recent count of `hash` (0..=16 with a doorkeeper, else 0..=15).
     pub fn frequency(&self, hash: u32) -> u32 {
-        let min = self
-            .indices(hash)
-            .iter()
-            .map(|&i| self.get(i))
+        self.estimate(spread(hash))
+    }
+
+    /// The estimated recent count of `key` ([`Sketch::key`]).
+    pub fn estimate(&self, key: u64) -> u32 {
+        let (block, words, shifts) = self.positions(key);
+        let block = &self.table[block..block + 8];
+        let min = (0..DEPTH)
+            .map(|i| (block[words[i]] >> shifts[i]) & 15)
             .min()
-            .unwrap_or(0);
-        if !self.door.is_empty() && self.door_has(hash) {
+            .unwrap_or(0) as u32;
+        if !self.door.is_empty() && self.door_has(key) {
             min + 1
         } else {
             min
@@ -219,7 +235,9 @@ mod tests {
         let mut s = Sketch::new(64, 16, 1000, true);
         s.increment(5);
         assert_eq!(s.frequency(5), 1, "doorkeeper only");
-        assert_eq!(s.indices(5).iter().map(|&i| s.get(i)).min(), Some(0));
+        let (block, words, shifts) = s.positions(Sketch::key(5));
+        let counters = (0..DEPTH).map(|i| (s.table[block + words[i]] >> shifts[i]) & 15);
+        assert_eq!(counters.min(), Some(0), "no counter incremented");
         s.increment(5);
         s.increment(5);
         assert_eq!(s.frequency(5), 3);

@@ -151,12 +151,7 @@ impl Store {
     /// Replays logged hits in order. Slots no longer resident are skipped: a hit
     /// on an entry that was removed since cannot change the order of the others.
     pub fn replay(&mut self, hits: &[u32]) {
-        for (i, &slot) in hits.iter().enumerate() {
-            self.policy.prefetch(hits, i);
-            if self.is_resident(slot) {
-                self.policy.access(slot);
-            }
-        }
+        self.policy.access_run(hits, &self.resident);
     }
 
     /// Replays an access log whose entries may also be inserts
@@ -164,14 +159,21 @@ impl Store {
     /// `expires`; not finite for none). An insert into a resident slot evicts its
     /// entry first. Inserts into slots that were not reserved are ignored.
     pub fn replay_log(&mut self, log: &[u32], expires: &[f64]) {
-        for (i, &entry) in log.iter().enumerate() {
-            self.policy.prefetch(log, i);
-            if entry & INSERT_FLAG == 0 {
-                if self.is_resident(entry) {
-                    self.policy.access(entry);
-                }
-                continue;
+        let mut i = 0;
+        while i < log.len() {
+            // Hits between inserts go to the policy as one run.
+            let end = log[i..]
+                .iter()
+                .position(|&e| e & INSERT_FLAG != 0)
+                .map_or(log.len(), |n| i + n);
+            if end > i {
+                self.policy.access_run(&log[i..end], &self.resident);
             }
+            if end == log.len() {
+                break;
+            }
+            i = end + 1;
+            let entry = log[end];
             let slot = entry & !INSERT_FLAG;
             let s = slot as usize;
             if s >= self.resident.len() {
@@ -189,7 +191,7 @@ impl Store {
             self.resident[s] = true;
             self.len += 1;
             self.policy.insert(slot, 0, 0);
-            if let Some(&at) = expires.get(i).filter(|at| at.is_finite()) {
+            if let Some(&at) = expires.get(end).filter(|at| at.is_finite()) {
                 self.expiry.set(slot, at);
             }
         }
@@ -585,6 +587,11 @@ mod tests {
         s.replay_log(&log, &[f64::NAN, 9.0, f64::NAN, 0.0]);
         assert_eq!(order(&s), [a, c, b]);
         assert_eq!(s.len(), 3);
+        assert_eq!(
+            s.next_due(),
+            Some(9.0),
+            "each insert's expiry is read at its own index"
+        );
         // full: the victims come least recent first
         ahead.clear();
         assert_eq!(s.reserve_ahead(8, 2, &mut ahead), 0);

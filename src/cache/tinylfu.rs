@@ -41,6 +41,9 @@ use super::store::Limits;
 /// Candidates seen this often may win a frequency tie (rarely, at random).
 pub const ADMIT_JITTER_FROM: u32 = 6;
 
+/// Slots past which replay prefetches: below it, the tables stay cached anyway.
+const PREFETCH_FROM: usize = 1 << 14;
+
 const NONE: u8 = 0;
 const WINDOW: u8 = 1;
 const PROBATION: u8 = 2;
@@ -136,7 +139,8 @@ pub struct TinyLfu {
     probation: List,
     protected: List,
     segment: Vec<u8>,
-    hash: Vec<u32>,
+    /// Per slot, its key's sketch position ([`Sketch::key`]), computed once.
+    key: Vec<u64>,
     cost: Vec<u64>,
     weighted: bool,
     /// Total cost the store allows; 0 when unbounded.
@@ -184,7 +188,7 @@ impl TinyLfu {
             probation: List::default(),
             protected: List::default(),
             segment: Vec::new(),
-            hash: Vec::new(),
+            key: Vec::new(),
             cost: Vec::new(),
             weighted,
             capacity,
@@ -299,8 +303,8 @@ impl TinyLfu {
         }
     }
 
-    fn observe(&mut self, hash: u32, hit: bool) {
-        self.sketch.increment(hash);
+    fn observe(&mut self, key: u64, hit: bool) {
+        self.sketch.add(key);
         if self.capacity == 0 {
             return;
         }
@@ -324,8 +328,8 @@ impl TinyLfu {
 
     /// Whether the candidate should replace the victim in the main space.
     fn admit(&mut self, candidate: u32, victim: u32) -> bool {
-        let fc = self.sketch.frequency(self.hash[candidate as usize]);
-        let fv = self.sketch.frequency(self.hash[victim as usize]);
+        let fc = self.sketch.estimate(self.key[candidate as usize]);
+        let fv = self.sketch.estimate(self.key[victim as usize]);
         if fc > fv + self.margin {
             return true;
         }
@@ -393,43 +397,61 @@ impl Policy for TinyLfu {
         self.links.ensure(slots);
         if self.segment.len() < slots {
             self.segment.resize(slots, NONE);
-            self.hash.resize(slots, 0);
+            self.key.resize(slots, 0);
             self.cost.resize(slots, 0);
         }
     }
 
-    fn prefetch(&self, log: &[u32], i: usize) {
-        // Two stages: the hash of a slot far ahead, then (its hash now cached)
-        // the sketch block of a slot nearer ahead.
-        let slot = |d: usize| log.get(i + d).map(|&e| (e & !super::INSERT_FLAG) as usize);
-        if let Some(s) = slot(16).filter(|&s| s < self.hash.len()) {
-            super::prefetch::hint(&self.hash[s]);
-            super::prefetch::hint(&self.segment[s]);
-            self.links.prefetch(s as u32, false);
-        }
-        if let Some(s) = slot(6).filter(|&s| s < self.hash.len()) {
-            self.sketch.prefetch(self.hash[s]);
-            self.links.prefetch(s as u32, true);
-        }
-    }
-
     fn access(&mut self, slot: u32) {
-        self.observe(self.hash[slot as usize], true);
+        self.observe(self.key[slot as usize], true);
         // Read after observing: a climbing step may just have moved this slot.
         match self.segment[slot as usize] {
             WINDOW => self.window.move_to_front(&mut self.links, slot),
             PROTECTED => self.protected.move_to_front(&mut self.links, slot),
             PROBATION => {
-                self.move_to(slot, PROTECTED);
-                self.fit_protected();
+                // Promotion, spelled out: this is the commonest move on a hit.
+                let cost = self.cost_of(slot);
+                self.probation.unlink(&mut self.links, slot);
+                self.protected.push_front(&mut self.links, slot);
+                self.probation_cost -= cost;
+                self.protected_cost += cost;
+                self.segment[slot as usize] = PROTECTED;
+                if self.protected_cost > self.protected_max {
+                    self.fit_protected();
+                }
             }
             _ => {}
         }
     }
 
+    fn access_run(&mut self, hits: &[u32], resident: &[bool]) {
+        // Memory ahead of time, in two stages: the key and links of a slot far
+        // ahead, then (its key now cached) its sketch block and its neighbours'
+        // links. Tables that fit in cache would not gain from it.
+        let ahead = self.key.len() > PREFETCH_FROM;
+        let slots = self.key.len();
+        for (i, &slot) in hits.iter().enumerate() {
+            if ahead {
+                if let Some(&s) = hits.get(i + 16).filter(|&&s| (s as usize) < slots) {
+                    super::prefetch::hint(&self.key[s as usize]);
+                    super::prefetch::hint(&self.segment[s as usize]);
+                    self.links.prefetch(s, false);
+                }
+                if let Some(&s) = hits.get(i + 6).filter(|&&s| (s as usize) < slots) {
+                    self.sketch.prefetch(self.key[s as usize]);
+                    self.links.prefetch(s, true);
+                }
+            }
+            if resident.get(slot as usize).copied().unwrap_or(false) {
+                self.access(slot);
+            }
+        }
+    }
+
     fn insert(&mut self, slot: u32, weight: u64, hash: u32) {
-        self.observe(hash, false);
-        self.hash[slot as usize] = hash;
+        let key = Sketch::key(hash);
+        self.observe(key, false);
+        self.key[slot as usize] = key;
         self.cost[slot as usize] = if self.weighted { weight } else { 1 };
         self.push(slot, WINDOW);
         // While the cache has room, the window's overflow joins the main space
