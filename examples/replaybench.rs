@@ -1,0 +1,73 @@
+//! Replay cost per logged hit, per policy (a tuning aid):
+//! `cargo run --release --example replaybench [-- capacity]`.
+#[allow(dead_code, unused_imports)]
+#[path = "../src/cache/mod.rs"]
+mod cache;
+
+use cache::{hash_int, Limits, PolicyKind, Store, TinyLfu, Tuning};
+use std::time::Instant;
+
+fn main() {
+    let cap: u32 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    let limits = Limits {
+        max_entries: cap,
+        max_weight: 0,
+    };
+    let mut x = 88172645463325252u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let log: Vec<u32> = (0..4096).map(|_| (next() % cap as u64) as u32).collect();
+    let step: f64 = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0.0625);
+    let only = std::env::var("POLICY").unwrap_or_default();
+    for kind in [
+        PolicyKind::Lru,
+        PolicyKind::TinyLfu,
+        PolicyKind::Lru,
+        PolicyKind::TinyLfu,
+    ] {
+        if !only.is_empty() && !format!("{kind:?}").eq_ignore_ascii_case(&only) {
+            continue;
+        }
+        let mut s = match kind {
+            PolicyKind::Lru => Store::with_seed(kind, limits, 1).unwrap(),
+            PolicyKind::TinyLfu => Store::with_policy(
+                Box::new(TinyLfu::with_tuning(
+                    limits,
+                    1,
+                    Tuning {
+                        step,
+                        ..Tuning::default()
+                    },
+                )),
+                limits,
+            ),
+        };
+        let mut ev = Vec::new();
+        for k in 0..cap {
+            s.insert(1, hash_int(k), &mut ev).unwrap();
+        }
+        let rounds: usize = std::env::var("ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(2000);
+        let t = Instant::now();
+        for _ in 0..rounds {
+            s.replay_log(&log, &[]);
+        }
+        let ns = t.elapsed().as_nanos() as f64 / (rounds * log.len()) as f64;
+        println!(
+            "{kind:?} cap {cap}: {ns:.1} ns per logged hit, state {}",
+            s.policy_state()
+        );
+    }
+}
