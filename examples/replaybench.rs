@@ -23,7 +23,10 @@ fn main() {
         x ^= x << 17;
         x
     };
-    let log: Vec<u32> = (0..4096).map(|_| (next() % cap as u64) as u32).collect();
+    // Distinct logs, so a large cache is touched all over, not in 4096 slots.
+    let logs: Vec<Vec<u32>> = (0..16)
+        .map(|_| (0..4096).map(|_| (next() % cap as u64) as u32).collect())
+        .collect();
     let step: f64 = std::env::args()
         .nth(2)
         .and_then(|a| a.parse().ok())
@@ -61,13 +64,28 @@ fn main() {
             .and_then(|r| r.parse().ok())
             .unwrap_or(2000);
         let t = Instant::now();
-        for _ in 0..rounds {
-            s.replay_log(&log, &[]);
+        for r in 0..rounds {
+            s.replay_log(&logs[r % logs.len()], &[]);
         }
-        let ns = t.elapsed().as_nanos() as f64 / (rounds * log.len()) as f64;
+        let ns = t.elapsed().as_nanos() as f64 / (rounds * 4096) as f64;
         println!(
             "{kind:?} cap {cap}: {ns:.1} ns per logged hit, state {}",
             s.policy_state()
         );
+        if kind == PolicyKind::Lru && std::env::var_os("NO_INSERTS").is_none() {
+            // Evicting inserts chosen ahead, as a full count-bounded LRU cache
+            // replays them: a sync hands out 128 victims, the log overwrites each.
+            let (mut ahead, mut ins, at) = (Vec::new(), Vec::new(), vec![f64::INFINITY; 128]);
+            let t = Instant::now();
+            for _ in 0..rounds * 32 {
+                ahead.clear();
+                s.reserve_ahead(0, 128, &mut ahead);
+                ins.clear();
+                ins.extend(ahead.iter().map(|&v| v | cache::INSERT_FLAG));
+                s.replay_log(&ins, &at);
+            }
+            let ns = t.elapsed().as_nanos() as f64 / (rounds * 32 * 128) as f64;
+            println!("{kind:?} cap {cap}: {ns:.1} ns per evicting insert (sync + replay)");
+        }
     }
 }
