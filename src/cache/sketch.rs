@@ -144,6 +144,42 @@ impl Sketch {
         false
     }
 
+    /// Counts one sighting towards the next aging without recording whose it
+    /// was (the caller keeps that count itself, see [`Sketch::raise`]); returns
+    /// whether the sketch aged.
+    pub fn tick(&mut self) -> bool {
+        self.additions += 1;
+        if self.additions >= self.sample {
+            self.age();
+            return true;
+        }
+        false
+    }
+
+    /// Raises `key`'s estimate to at least `count` (saturating), touching only
+    /// counters below it: a count kept outside the sketch while the key was
+    /// resident flows back when it leaves, as conservative increments would have.
+    pub fn raise(&mut self, key: u64, count: u32) {
+        let mut target = count.min(15) as u64;
+        if !self.door.is_empty() && target > 0 {
+            if !self.door_has(key) {
+                for p in self.door_positions(key) {
+                    self.door[(p >> 6) as usize] |= 1 << (p & 63);
+                }
+            }
+            target -= 1;
+        }
+        let (block, words, shifts) = self.positions(key);
+        let block: &mut [u64; 8] = (&mut self.table[block..block + 8]).try_into().unwrap();
+        for i in 0..DEPTH {
+            let w = &mut block[words[i] & 7];
+            let c = (*w >> shifts[i]) & 15;
+            if c < target {
+                *w += (target - c) << shifts[i];
+            }
+        }
+    }
+
     /// The estimated recent count of `hash` (0..=16 with a doorkeeper, else 0..=15).
     pub fn frequency(&self, hash: u32) -> u32 {
         self.estimate(spread(hash))
@@ -228,6 +264,26 @@ mod tests {
         assert!(aged);
         assert_eq!(s.frequency(1), 4, "9 halves to 4");
         assert_eq!(s.additions, 80);
+    }
+
+    #[test]
+    fn raise_lifts_only_counters_below_the_count() {
+        let mut s = Sketch::new(256, 16, 1000, false);
+        let (a, b) = (Sketch::key(1), Sketch::key(2));
+        s.add(a);
+        s.raise(a, 6);
+        assert_eq!(s.estimate(a), 6);
+        s.raise(a, 3);
+        assert_eq!(s.estimate(a), 6, "a lower count never lowers the estimate");
+        s.raise(b, 40);
+        assert_eq!(s.estimate(b), 15, "saturates");
+        // ticks age the sketch on the same schedule as increments
+        let mut aged = false;
+        for _ in 0..s.sample_size() {
+            aged |= s.tick();
+        }
+        assert!(aged);
+        assert_eq!((s.estimate(a), s.estimate(b)), (3, 7));
     }
 
     #[test]

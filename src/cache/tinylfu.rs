@@ -11,6 +11,12 @@
 //! now and then at random, so an attacker who knows the hash cannot pin a hot
 //! victim by flooding its counters.
 //!
+//! Resident entries keep their own count (one byte per slot): the sketch's
+//! estimate when the key arrived plus its hits since, halved whenever the sketch
+//! ages, and written back into the sketch ([`Sketch::raise`]) when the entry
+//! leaves. Admission compares these counts, exact where the sketch would blur,
+//! and a hit costs a byte increment instead of a sketch update.
+//!
 //! The main space is segmented: entries hit while on probation move to the
 //! protected segment (about 80% of the main space), whose overflow is demoted
 //! back to probation, so one hit does not buy long residence.
@@ -141,6 +147,11 @@ pub struct TinyLfu {
     segment: Vec<u8>,
     /// Per slot, its key's sketch position ([`Sketch::key`]), computed once.
     key: Vec<u64>,
+    /// Per resident slot, its key's recent count: the sketch's estimate when it
+    /// arrived, plus its hits since, aged with the sketch. Exact where the sketch
+    /// would blur, and a hit costs one byte instead of a sketch update; it flows
+    /// back into the sketch when the entry leaves.
+    freq: Vec<u8>,
     cost: Vec<u64>,
     weighted: bool,
     /// Total cost the store allows; 0 when unbounded.
@@ -189,6 +200,7 @@ impl TinyLfu {
             protected: List::default(),
             segment: Vec::new(),
             key: Vec::new(),
+            freq: Vec::new(),
             cost: Vec::new(),
             weighted,
             capacity,
@@ -303,8 +315,13 @@ impl TinyLfu {
         }
     }
 
-    fn observe(&mut self, key: u64, hit: bool) {
-        self.sketch.add(key);
+    /// Counts a request towards the sketch's aging and the climber's sample.
+    fn observe(&mut self, hit: bool) {
+        if self.sketch.tick() {
+            for f in &mut self.freq {
+                *f >>= 1;
+            }
+        }
         if self.capacity == 0 {
             return;
         }
@@ -328,8 +345,8 @@ impl TinyLfu {
 
     /// Whether the candidate should replace the victim in the main space.
     fn admit(&mut self, candidate: u32, victim: u32) -> bool {
-        let fc = self.sketch.estimate(self.key[candidate as usize]);
-        let fv = self.sketch.estimate(self.key[victim as usize]);
+        let fc = self.freq[candidate as usize] as u32;
+        let fv = self.freq[victim as usize] as u32;
         if fc > fv + self.margin {
             return true;
         }
@@ -398,12 +415,15 @@ impl Policy for TinyLfu {
         if self.segment.len() < slots {
             self.segment.resize(slots, NONE);
             self.key.resize(slots, 0);
+            self.freq.resize(slots, 0);
             self.cost.resize(slots, 0);
         }
     }
 
     fn access(&mut self, slot: u32) {
-        self.observe(self.key[slot as usize], true);
+        let f = &mut self.freq[slot as usize];
+        *f += (*f < 15) as u8;
+        self.observe(true);
         // Read after observing: a climbing step may just have moved this slot.
         match self.segment[slot as usize] {
             WINDOW => self.window.move_to_front(&mut self.links, slot),
@@ -425,20 +445,19 @@ impl Policy for TinyLfu {
     }
 
     fn access_run(&mut self, hits: &[u32], resident: &[bool]) {
-        // Memory ahead of time, in two stages: the key and links of a slot far
-        // ahead, then (its key now cached) its sketch block and its neighbours'
-        // links. Tables that fit in cache would not gain from it.
+        // Memory ahead of time, in two stages: the segment, count and links of a
+        // slot far ahead, then its neighbours' links. Tables that fit in cache
+        // would not gain from it.
         let ahead = self.key.len() > PREFETCH_FROM;
         let slots = self.key.len();
         for (i, &slot) in hits.iter().enumerate() {
             if ahead {
                 if let Some(&s) = hits.get(i + 16).filter(|&&s| (s as usize) < slots) {
-                    super::prefetch::hint(&self.key[s as usize]);
                     super::prefetch::hint(&self.segment[s as usize]);
+                    super::prefetch::hint(&self.freq[s as usize]);
                     self.links.prefetch(s, false);
                 }
                 if let Some(&s) = hits.get(i + 6).filter(|&&s| (s as usize) < slots) {
-                    self.sketch.prefetch(self.key[s as usize]);
                     self.links.prefetch(s, true);
                 }
             }
@@ -450,8 +469,9 @@ impl Policy for TinyLfu {
 
     fn insert(&mut self, slot: u32, weight: u64, hash: u32) {
         let key = Sketch::key(hash);
-        self.observe(key, false);
         self.key[slot as usize] = key;
+        self.freq[slot as usize] = (self.sketch.estimate(key) + 1).min(15) as u8;
+        self.observe(false);
         self.cost[slot as usize] = if self.weighted { weight } else { 1 };
         self.push(slot, WINDOW);
         // While the cache has room, the window's overflow joins the main space
@@ -463,6 +483,8 @@ impl Policy for TinyLfu {
 
     fn remove(&mut self, slot: u32) {
         if self.segment[slot as usize] != NONE {
+            let s = slot as usize;
+            self.sketch.raise(self.key[s], self.freq[s] as u32);
             self.unlink(slot);
         }
     }
@@ -618,6 +640,45 @@ mod tests {
                 (300.0 * u * u) as u32
             }
         })
+    }
+
+    #[test]
+    fn a_leaving_entry_hands_its_count_back_to_the_sketch() {
+        let mut p = TinyLfu::new(limits(8), 1);
+        p.ensure(16);
+        p.insert(0, 1, 42);
+        for _ in 0..5 {
+            p.access(0);
+        }
+        assert_eq!(p.freq[0], 6, "one sighting on arrival, five hits");
+        p.remove(0);
+        p.insert(3, 1, 42);
+        assert_eq!(p.freq[3], 7, "its history, plus this sighting");
+        p.insert(4, 1, 43);
+        assert_eq!(p.freq[4], 1, "a new key starts at one");
+        p.check().unwrap();
+    }
+
+    #[test]
+    fn resident_counts_age_with_the_sketch() {
+        let t = Tuning {
+            sample_factor: 1,
+            ..Tuning::default()
+        };
+        let mut p = TinyLfu::with_tuning(limits(16), 1, t);
+        p.ensure(16);
+        assert_eq!(p.sketch.sample_size(), 16);
+        p.insert(0, 1, 7);
+        for _ in 0..9 {
+            p.access(0);
+        }
+        assert_eq!(p.freq[0], 10);
+        for s in 1..6 {
+            p.insert(s, 1, 100 + s);
+        }
+        assert_eq!(p.freq[0], 10, "15 requests: not aged yet");
+        p.insert(6, 1, 106);
+        assert_eq!(p.freq[0], 5, "the 16th request halves every count");
     }
 
     #[test]
