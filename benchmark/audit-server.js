@@ -1,7 +1,7 @@
 'use strict'
 // The benchmarked app: Express serving a small JSON route. With
 // LEAKGUARD_AUDIT=1 the listener audit runs, started as register.js will.
-const { startFromEnv } = require('..')
+const { startFromEnv } = require('../lib/audit') // internal: register.js calls it
 const audit = startFromEnv(process.env)
 const express = require('express')
 

@@ -9,8 +9,8 @@ const apply = Reflect.apply
 
 // An add made through another hooked add (Node's once() calls this.on(), an
 // APM's on() may call addListener()) is recorded once, by the innermost hook.
-// The target is forgotten when the outermost call returns, so it is never
-// kept alive.
+// The target is forgotten when the outermost call returns or throws, so it is
+// never kept alive.
 let depth = 0
 let addSeq = 0
 let addTarget = null
@@ -37,6 +37,9 @@ function wrapAdd(state, orig) {
     let r
     try {
       r = apply(orig, this, arguments)
+    } catch (err) {
+      if (depth === 1) addTarget = removeTarget = null // the outermost call threw
+      throw err
     } finally {
       depth--
     }
@@ -65,6 +68,9 @@ function wrapRemove(state, orig) {
     let r
     try {
       r = apply(orig, this, arguments)
+    } catch (err) {
+      if (depth === 1) addTarget = removeTarget = null // the outermost call threw
+      throw err
     } finally {
       depth--
     }

@@ -10,6 +10,12 @@
 // FinalizationRegistry's held value (per-row counts) holds neither the
 // emitter nor its listeners, so the audit never keeps either alive, and when
 // an emitter is collected its attributed listeners stop counting as live.
+//
+// Nothing the audit keeps refers to a listener: a record names a listener by
+// a number, found through a WeakMap keyed by the function, and holds only
+// numbers. Were a listener held by our record, a heap snapshot would show
+// our record as a retainer of everything the listener closes over, and a
+// retainer-path search could blame the audit for the user's leak.
 const { captureFrames, userFrame, siteOf, formatStack } = require('./sites')
 const { etCount, getEventListeners } = require('./counts')
 
@@ -45,6 +51,8 @@ class Recorder {
     this.siteRows = new Map() // site -> WeakMap(constructor -> Map(event -> row))
     this.info = [] // row -> { site, emitterClass, event, stack }
     this.emitters = new WeakMap() // emitter -> { types: Map(event -> entry), counts }
+    this.listenerIds = new WeakMap() // listener -> id, the number records hold instead of it
+    this.nextId = 0
     this.targets = new Set() // WeakRefs of EventTargets with attributed listeners
     this.registry = new FinalizationRegistry((counts) => this.collected(counts))
   }
@@ -109,7 +117,8 @@ class Recorder {
     }
     let entry = rec.types.get(event)
     if (entry === undefined && create) {
-      entry = { keys: [], rows: [], counts: rec.counts, expected: 0, lastRow: -1 }
+      // ids[i] and rows[i]: the listener id and the row of the i-th attributed add still on the emitter
+      entry = { ids: [], rows: [], counts: rec.counts, expected: 0, lastRow: -1 }
       rec.types.set(event, entry)
     }
     return entry
@@ -126,8 +135,11 @@ class Recorder {
     }
     const row = this.siteRow(emitter, event)
     const entry = this.entryOf(emitter, event, true)
-    if (isTarget && entry.keys.length === 0) this.targets.add(new WeakRef(emitter))
-    entry.keys.push(listenerKey(listener))
+    if (isTarget && entry.ids.length === 0) this.targets.add(new WeakRef(emitter))
+    const key = listenerKey(listener)
+    let id = this.listenerIds.get(key)
+    if (id === undefined) this.listenerIds.set(key, (id = this.nextId++))
+    entry.ids.push(id)
     entry.rows.push(row)
     entry.lastRow = row
     entry.expected = count
@@ -147,8 +159,7 @@ class Recorder {
     const entry = this.entryOf(emitter, event, false)
     if (entry !== undefined) {
       while (gone > 0 && entry.rows.length > 0) {
-        this.take(entry, entry.keys[entry.keys.length - 1])
-        this.push(entry.lastTaken, REMOVE)
+        this.push(this.takeAt(entry, entry.rows.length - 1), REMOVE)
         gone--
       }
     }
@@ -165,15 +176,19 @@ class Recorder {
 
   /** Removes the last attributed listener with `key`; returns its row or -1. */
   take(entry, key) {
-    const i = entry.keys.lastIndexOf(key)
-    if (i < 0) return -1
+    const id = this.listenerIds.get(key)
+    const i = id === undefined ? -1 : entry.ids.lastIndexOf(id)
+    return i < 0 ? -1 : this.takeAt(entry, i)
+  }
+
+  /** Removes the i-th attributed listener; returns its row. */
+  takeAt(entry, i) {
     const row = entry.rows[i]
-    entry.keys.splice(i, 1)
+    entry.ids.splice(i, 1)
     entry.rows.splice(i, 1)
     const n = entry.counts.get(row) - 1
     if (n > 0) entry.counts.set(row, n)
     else entry.counts.delete(row)
-    entry.lastTaken = row
     return row
   }
 
@@ -185,12 +200,21 @@ class Recorder {
   drift(target, event, now) {
     const entry = this.entryOf(target, event, false)
     if (entry === undefined || now >= entry.expected) return
-    const alive = new Set(getEventListeners(target, event))
+    // How many registrations of each attributed listener are still there
+    // (the same function may be on twice: with and without capture).
+    const alive = new Map()
+    for (const listener of getEventListeners(target, event)) {
+      const id = this.listenerIds.get(listenerKey(listener))
+      if (id !== undefined) alive.set(id, (alive.get(id) || 0) + 1)
+    }
     let gone = entry.expected - now
-    for (let i = entry.keys.length - 1; i >= 0 && gone > 0; i--) {
-      if (alive.has(entry.keys[i])) continue
-      const row = this.take(entry, entry.keys[i])
-      this.push(row, REMOVE)
+    for (let i = entry.ids.length - 1; i >= 0 && gone > 0; i--) {
+      const n = alive.get(entry.ids[i])
+      if (n > 0) {
+        alive.set(entry.ids[i], n - 1)
+        continue
+      }
+      this.push(this.takeAt(entry, i), REMOVE)
       gone--
     }
     if (gone > 0) {
@@ -212,7 +236,7 @@ class Recorder {
       let any = false
       for (const [event, entry] of rec.types) {
         this.drift(target, event, etCount(target, event))
-        if (entry.keys.length > 0) any = true
+        if (entry.ids.length > 0) any = true
       }
       if (!any) this.targets.delete(ref)
     }
