@@ -147,6 +147,7 @@ impl Sketch {
     /// Counts one sighting towards the next aging without recording whose it
     /// was (the caller keeps that count itself, see [`Sketch::raise`]); returns
     /// whether the sketch aged.
+    #[inline]
     pub fn tick(&mut self) -> bool {
         self.additions += 1;
         if self.additions >= self.sample {
@@ -201,6 +202,7 @@ impl Sketch {
     }
 
     /// Halves every counter and clears the doorkeeper.
+    #[cold]
     pub fn age(&mut self) {
         for w in &mut self.table {
             *w = (*w >> 1) & HALVE_MASK;

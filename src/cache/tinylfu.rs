@@ -117,12 +117,18 @@ struct Climber {
 
 impl Climber {
     /// Counts one request; at the end of a sample returns how far to move the window.
+    #[inline]
     fn record(&mut self, hit: bool) -> Option<f64> {
         self.hits += hit as u32;
         self.requests += 1;
         if self.requests < self.period {
             return None;
         }
+        Some(self.step_after_sample())
+    }
+
+    #[cold]
+    fn step_after_sample(&mut self) -> f64 {
         let ratio = self.hits as f64 / self.requests as f64;
         let change = ratio - self.prev_ratio;
         let amount = if change >= 0.0 { self.step } else { -self.step };
@@ -134,7 +140,7 @@ impl Climber {
         self.prev_ratio = ratio;
         self.hits = 0;
         self.requests = 0;
-        Some(amount)
+        amount
     }
 }
 
@@ -316,11 +322,10 @@ impl TinyLfu {
     }
 
     /// Counts a request towards the sketch's aging and the climber's sample.
+    #[inline]
     fn observe(&mut self, hit: bool) {
         if self.sketch.tick() {
-            for f in &mut self.freq {
-                *f >>= 1;
-            }
+            self.age_counts();
         }
         if self.capacity == 0 {
             return;
@@ -332,6 +337,13 @@ impl TinyLfu {
             // larger one fills up as the main space gives up victims.
             self.drain_window();
             self.fit_protected();
+        }
+    }
+
+    #[cold]
+    fn age_counts(&mut self) {
+        for f in &mut self.freq {
+            *f >>= 1;
         }
     }
 
@@ -420,6 +432,7 @@ impl Policy for TinyLfu {
         }
     }
 
+    #[inline]
     fn access(&mut self, slot: u32) {
         let f = &mut self.freq[slot as usize];
         *f += (*f < 15) as u8;
