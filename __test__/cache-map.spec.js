@@ -3,21 +3,10 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { LRUCache } = require('..')
+const { rng } = require('./support/rng')
 
 /** Keys most recent first, as keys() should yield them. */
 const keys = (c) => [...c.keys()]
-
-/** A deterministic PRNG so a failing sequence can be replayed. */
-function rng(seed) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
 
 /** The reference: an array of [key, value], most recent first. */
 class RefLRU {

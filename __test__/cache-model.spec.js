@@ -6,16 +6,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { LRUCache } = require('..')
 const { LRUCache: Reference } = require('lru-cache')
-
-function rng(seed) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = Math.imul(s ^ (s >>> 15), 1 | s)
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const { rng } = require('./support/rng')
 
 /** Builds both caches over one fake clock, each logging its dispose calls. */
 function pair(options) {

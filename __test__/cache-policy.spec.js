@@ -10,18 +10,9 @@ const os = require('node:os')
 const { LRUCache } = require('..')
 const { LRUCache: IsaacsLRU } = require('lru-cache')
 const { loadTraceSync } = require('../lib/native')
+const { rng } = require('./support/rng')
 
 const POLICIES = ['lru', 'tinylfu']
-
-function rng(seed) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = Math.imul(s ^ (s >>> 15), 1 | s)
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 for (const policy of POLICIES) {
   test(`${policy}: Map semantics while under max`, () => {

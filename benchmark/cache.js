@@ -16,21 +16,12 @@ const { LRUCache: IsaacsLRU } = require('lru-cache')
 const { createLRU } = require('lru.min')
 const { LRU: TinyLRU } = require('tiny-lru')
 const MnemonistLRU = require('mnemonist/lru-cache')
+const { rng } = require('../__test__/support/rng')
 
 const CAP = 10_000
 const OPS = Number(process.env.BENCH_OPS || 2_000_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5)
 const TTL = 60_000
-
-function rng(seed) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = Math.imul(s ^ (s >>> 15), 1 | s)
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function zipfKeys(n, universe, theta, seed) {
   // inverse-CDF sampling over precomputed cumulative weights

@@ -17,6 +17,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { LRUCache } = require('..')
 const { loadTraceSync } = require('../lib/native')
+const { rng } = require('../__test__/support/rng')
 
 const README = process.argv[2] || path.join(__dirname, '..', '..', 'shared', 'traces', 'README.md')
 const POLICIES = ['lru', 'tinylfu']
@@ -46,16 +47,6 @@ function replay(keys, capacity, policy) {
     else c.set(k, 1)
   }
   return hits / keys.length
-}
-
-function rng(seed) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = Math.imul(s ^ (s >>> 15), 1 | s)
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function getHitOpsPerSec(policy, names, picks) {
