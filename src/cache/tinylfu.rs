@@ -21,7 +21,9 @@
 //! pushed out and the admission refused, the other victims the main space
 //! evicted. A miss on a key in the first would have been a hit with a larger
 //! window, so the window grows by the key's cost; a miss in the second shrinks
-//! it. The ghosts are short (5% of the capacity) on purpose: they then measure
+//! it (a second hit in a row in the same ghost moves twice as far, which
+//! follows a drifting workload faster: lirs-sprite at capacity 1000 went from
+//! 0.893 to 0.897, LRU being 0.906). The ghosts are short (5% of the capacity) on purpose: they then measure
 //! the *marginal* value of a little more window or main space. ARC-length
 //! ghosts (the whole capacity) count a loop's returning keys as window wins and
 //! grow the window towards LRU, which loses on loops (lirs-loop at 512 fell
@@ -115,7 +117,7 @@ impl Default for Tuning {
             admit_margin: 1,
             ghost: 0.05,
             ghost_step: 1.0,
-            ghost_accel: 1.0,
+            ghost_accel: 2.0,
         }
     }
 }
