@@ -728,21 +728,37 @@ mod tests {
     /// by key; reports which keys each request evicted.
     struct Driver {
         store: Store,
+        /// Every entry's weight (1 unless the store has a weight limit).
+        weight: u64,
         slot_of: HashMap<u32, u32>,
         key_of: HashMap<u32, u32>,
     }
 
     impl Driver {
         fn new() -> Self {
+            Driver::with_limits(limits(100), 1)
+        }
+
+        /// 100 entries of weight 10 under `maxSize` 1000.
+        fn weighted() -> Self {
+            let l = Limits {
+                max_entries: 0,
+                max_weight: 1000,
+            };
+            Driver::with_limits(l, 10)
+        }
+
+        fn with_limits(l: Limits, weight: u64) -> Self {
             let t = Tuning {
                 window: 0.1,
                 ghost: 0.1,
                 step: 0.0,
                 ..Tuning::default()
             };
-            let policy = TinyLfu::with_tuning(limits(100), 7, t);
+            let policy = TinyLfu::with_tuning(l, 7, t);
             Driver {
-                store: Store::with_policy(Box::new(policy), limits(100)),
+                store: Store::with_policy(Box::new(policy), l),
+                weight,
                 slot_of: HashMap::new(),
                 key_of: HashMap::new(),
             }
@@ -754,7 +770,10 @@ mod tests {
                 return Vec::new();
             }
             let mut ev = Vec::new();
-            let s = self.store.insert(1, hash_int(k), &mut ev).unwrap();
+            let s = self
+                .store
+                .insert(self.weight, hash_int(k), &mut ev)
+                .unwrap();
             self.slot_of.insert(k, s);
             self.key_of.insert(s, k);
             let gone: Vec<u32> = ev.iter().map(|e| self.key_of[e]).collect();
@@ -771,13 +790,17 @@ mod tests {
 
         /// 100 keys seen 4 times each: a full cache of equally warm entries.
         fn warm() -> Self {
-            let mut d = Driver::new();
+            Driver::new().warmed()
+        }
+
+        fn warmed(mut self) -> Self {
+            let d = &mut self;
             for _ in 0..4 {
                 for k in 0..100 {
                     assert!(d.get(k).is_empty());
                 }
             }
-            d
+            self
         }
     }
 
@@ -794,6 +817,16 @@ mod tests {
         assert_eq!(d.window(), 10);
         assert!(d.get(first[0]).len() == 1, "a miss evicts one entry");
         assert_eq!(d.window(), 11);
+    }
+
+    #[test]
+    fn under_a_weight_limit_the_window_moves_by_the_returning_entrys_weight() {
+        let mut d = Driver::weighted().warmed();
+        let first = d.get(1000);
+        assert_eq!(first.len(), 1);
+        assert_eq!(d.window(), 100);
+        d.get(first[0]);
+        assert_eq!(d.window(), 110);
     }
 
     #[test]
