@@ -219,6 +219,8 @@ impl TinyLfu {
             .max(t.min_period)
             .max(1);
         let first_step = t.step * capacity as f64;
+        // Rounded up, so a small cache still adapts.
+        let ghost_len = (entries as f64 * t.ghost).ceil() as u32;
         let mut p = TinyLfu {
             links: Links::default(),
             window: List::default(),
@@ -249,8 +251,8 @@ impl TinyLfu {
             },
             rng: seed | 1,
             margin: t.admit_margin,
-            window_ghost: Ghost::new((entries as f64 * t.ghost) as u32),
-            main_ghost: Ghost::new((entries as f64 * t.ghost) as u32),
+            window_ghost: Ghost::new(ghost_len),
+            main_ghost: Ghost::new(ghost_len),
             ghost_step: t.ghost_step,
             ghost_accel: t.ghost_accel.max(1.0),
             streak: 0.0,
@@ -852,6 +854,15 @@ mod tests {
         let before = d.window();
         d.get(main_victim);
         assert_eq!(d.window(), before - 1);
+    }
+
+    #[test]
+    fn ghosts_are_short_but_never_empty() {
+        for (cap, len) in [(10, 1), (100, 5), (1000, 50)] {
+            let p = TinyLfu::new(limits(cap), 1);
+            assert_eq!(p.window_ghost.capacity(), len, "capacity {cap}");
+            assert_eq!(p.main_ghost.capacity(), len, "capacity {cap}");
+        }
     }
 
     #[test]
