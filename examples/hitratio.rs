@@ -121,6 +121,9 @@ fn tuning(sets: &[String]) -> Tuning {
             "decay" => t.decay = f,
             "restart" => t.restart = f,
             "admit_margin" => t.admit_margin = f as u32,
+            "ghost" => t.ghost = f,
+            "ghost_step" => t.ghost_step = f,
+            "ghost_accel" => t.ghost_accel = f,
             _ => panic!("--set {s}: unknown knob"),
         }
     }

@@ -15,6 +15,7 @@
 //! one store belongs to one JS thread.
 
 mod expiry;
+mod ghost;
 mod hash;
 mod list;
 mod lru;
