@@ -1,5 +1,5 @@
 //! Replay cost per logged hit, per policy (a tuning aid):
-//! `cargo run --release --example replaybench [-- capacity]`.
+//! `cargo run --release --example replaybench [-- capacity [climbing step]]`.
 #[allow(dead_code, unused_imports)]
 #[path = "../src/cache/mod.rs"]
 mod cache;
@@ -30,7 +30,7 @@ fn main() {
     let step: f64 = std::env::args()
         .nth(2)
         .and_then(|a| a.parse().ok())
-        .unwrap_or(0.0625);
+        .unwrap_or(Tuning::default().step);
     let only = std::env::var("POLICY").unwrap_or_default();
     for kind in [
         PolicyKind::Lru,

@@ -206,7 +206,8 @@ pub struct TinyLfu {
     protected_max: u64,
     protected_share: f64,
     sketch: Sketch,
-    climber: Climber,
+    /// Hill climbing, when enabled ([`Tuning::step`] > 0 and a bounded cache).
+    climber: Option<Climber>,
     rng: u64,
     /// See [`Tuning::admit_margin`].
     margin: u32,
@@ -266,7 +267,7 @@ impl TinyLfu {
             protected_max: 0,
             protected_share: t.protected,
             sketch: Sketch::new(entries, t.counters_per_entry, t.sample_factor, t.doorkeeper),
-            climber: Climber {
+            climber: (first_step > 0.0).then_some(Climber {
                 period,
                 hits: 0,
                 requests: 0,
@@ -275,7 +276,7 @@ impl TinyLfu {
                 first_step,
                 decay: t.decay,
                 restart: t.restart,
-            },
+            }),
             rng: seed | 1,
             margin: t.admit_margin,
             window_ghost: Ghost::new(ghost_len),
@@ -376,15 +377,15 @@ impl TinyLfu {
     }
 
     /// Counts a request towards the sketch's aging and the climber's sample.
-    #[inline]
+    #[inline(always)]
     fn observe(&mut self, hit: bool) {
         if self.sketch.tick() {
             self.age_counts();
         }
-        if self.capacity == 0 {
+        let Some(climber) = &mut self.climber else {
             return;
-        }
-        if let Some(delta) = self.climber.record(hit).filter(|&d| d != 0.0) {
+        };
+        if let Some(delta) = climber.record(hit).filter(|&d| d != 0.0) {
             self.window_target += delta;
             self.set_targets();
             // A smaller window hands its overflow to the main space now; a
@@ -532,7 +533,7 @@ impl Policy for TinyLfu {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn access(&mut self, slot: u32) {
         let f = &mut self.freq[slot as usize];
         *f += (*f < 15) as u8;
