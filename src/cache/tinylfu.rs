@@ -5,11 +5,12 @@
 //! W-TinyLFU is from Einziger, Friedman and Manes, "TinyLFU: A Highly Efficient
 //! Cache Admission Policy" (ACM ToS 2017). New entries enter the window; when the
 //! cache is full the window's least recent entry (the candidate) competes with
-//! the main space's next victim and the candidate stays only if the sketch
-//! ([`Sketch`]) has seen it clearly more often (by more than one count). Ties
-//! keep the victim, so a scan cannot flush the main space; a candidate seen at least [`ADMIT_JITTER_FROM`] times still wins a tie
-//! now and then at random, so an attacker who knows the hash cannot pin a hot
-//! victim by flooding its counters.
+//! the main space's next victim and the candidate stays only if its key has
+//! been seen clearly more often recently (by more than one count; counts come
+//! from a frequency sketch, [`Sketch`], see below). Ties keep the victim, so a
+//! scan cannot flush the main space; a candidate seen at least
+//! [`ADMIT_JITTER_FROM`] times still wins a tie now and then at random, so an
+//! attacker who knows the hash cannot pin a hot victim by flooding its counters.
 //!
 //! Resident entries keep their own count (one byte per slot): the sketch's
 //! estimate when the key arrived plus its hits since, halved whenever the sketch
@@ -29,13 +30,14 @@
 //! window, so the window grows by the key's cost; a miss in the second shrinks
 //! it (a second hit in a row in the same ghost moves twice as far, which
 //! follows a drifting workload faster: lirs-sprite at capacity 1000 went from
-//! 0.893 to 0.897, LRU being 0.906). The ghosts are short (5% of the capacity) on purpose: they then measure
-//! the *marginal* value of a little more window or main space. ARC-length
-//! ghosts (the whole capacity) count a loop's returning keys as window wins and
-//! grow the window towards LRU, which loses on loops (lirs-loop at 512 fell
-//! from 0.50 to 0.06 in the replay harness). Recency-heavy workloads grow the
-//! window towards plain LRU, frequency-heavy ones shrink it towards pure
-//! TinyLFU. The ghosts cost only on misses; hits do no extra work.
+//! 0.893 to 0.897, LRU being 0.906). The ghosts are short (5% of the capacity)
+//! on purpose: they then measure the *marginal* value of a little more window
+//! or main space. ARC-length ghosts (the whole capacity) count a loop's
+//! returning keys as window wins and grow the window towards LRU, which loses
+//! on loops (lirs-loop at 512 fell from 0.50 to 0.06 in the replay harness).
+//! Recency-heavy workloads grow the window towards plain LRU, frequency-heavy
+//! ones shrink it towards pure TinyLFU. The ghosts cost only on misses; hits do
+//! no extra work.
 //!
 //! Hill climbing on the sampled hit ratio (Caffeine's adaptive window:
 //! Einziger, Eytan, Friedman, Manes, "Adaptive Software Cache Management",
