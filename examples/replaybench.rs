@@ -75,9 +75,16 @@ fn main() {
         if kind == PolicyKind::Lru && std::env::var_os("NO_INSERTS").is_none() {
             // Evicting inserts chosen ahead, as a full count-bounded LRU cache
             // replays them: a sync hands out 128 victims, the log overwrites each.
-            let (mut ahead, mut ins, at) = (Vec::new(), Vec::new(), vec![f64::INFINITY; 128]);
+            // With TTL set, a cache-wide TTL: each insert expires after the one before.
+            let ttl = std::env::var_os("TTL").is_some();
+            let (mut ahead, mut ins, mut at) = (Vec::new(), Vec::new(), vec![f64::INFINITY; 128]);
             let t = Instant::now();
-            for _ in 0..rounds * 32 {
+            for r in 0..rounds * 32 {
+                if ttl {
+                    for (i, t) in at.iter_mut().enumerate() {
+                        *t = (r * 128 + i) as f64;
+                    }
+                }
                 ahead.clear();
                 s.reserve_ahead(0, 128, &mut ahead);
                 ins.clear();
