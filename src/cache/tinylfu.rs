@@ -213,8 +213,8 @@ pub struct TinyLfu {
     rng: u64,
     /// See [`Tuning::admit_margin`].
     margin: u32,
-    /// Hashes of candidates the window evicted, and of victims the main
-    /// space evicted: a miss found in one says that space was too small.
+    /// Prints ([`ghost_print`]) of candidates the window evicted, and of victims
+    /// the main space evicted: a miss found in one says that space was too small.
     window_ghost: Ghost,
     main_ghost: Ghost,
     ghost_step: f64,
