@@ -5,7 +5,7 @@
 //!
 //! Edges follow DevTools: weak edges never retain and shortcut edges count only
 //! from the root. Nodes the root cannot reach that way hang under the root
-//! (see [`preorder`]), so every node gets a dominator and a retained size.
+//! (see `preorder`), so every node gets a dominator and a retained size.
 
 use super::graph::{ClassTable, Graph, NONE};
 
@@ -18,7 +18,7 @@ pub struct Dominators {
 
 /// Predecessors over essential edges in preorder numbers, as CSR:
 /// `preds[first[w]..first[w + 1]]` for vertex number `w`. Edges from nodes
-/// outside the root's reach into it are left out (see [`preorder`]).
+/// outside the root's reach into it are left out (see `preorder`).
 fn predecessors(g: &Graph, dfn: &[u32], reached: usize) -> (Vec<u32>, Vec<u32>) {
     let n = g.node_count();
     let keep = |from: u32, e: usize| {
