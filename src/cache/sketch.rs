@@ -1,18 +1,22 @@
-//! A count-min sketch of 4-bit counters that estimates how often each key hash
-//! was seen recently, the frequency filter of TinyLFU.
+//! A count-min sketch of 4-bit counters that estimates how often each key was
+//! seen recently, the frequency memory of TinyLFU.
 //!
 //! Each key touches `DEPTH` counters, all in one 64-byte block of the table
-//! (one cache miss per update, not four): a 64-bit mix of its 32-bit hash picks
-//! the block, and for each row one of two words and a nibble in it. Its
-//! estimate is the smallest of them. Increments are
-//! conservative (only the counters at the current minimum grow), which keeps
-//! collisions from inflating estimates. Counters saturate at 15, and after
-//! `sample` increments every counter is halved, so the sketch forgets old
-//! popularity and tracks the recent past (the "reset" of TinyLFU).
+//! (one cache miss per update, not four): a 64-bit mix of its 32-bit hash (its
+//! sketch *key*, [`Sketch::key`]) picks the block, and for each row one of two
+//! words and a nibble in it. Its estimate is the smallest of them.
+//!
+//! The sketch is told counts rather than sightings: TinyLFU counts a resident
+//! entry's hits itself and, when the entry leaves, raises the key's counters to
+//! that count ([`Sketch::raise`]). Only counters below it move, which is what
+//! conservative increments would have left there, so collisions do not inflate
+//! estimates. Counters saturate at 15. Every request is still counted
+//! ([`Sketch::tick`]), and after `sample` of them every counter is halved, so the
+//! sketch forgets old popularity and tracks the recent past (TinyLFU's "reset").
 //!
 //! An optional doorkeeper (a one-bit-per-position Bloom filter cleared on every
-//! aging) absorbs each key's first sighting, so one-hit wonders never reach the
-//! counters; a key the doorkeeper has seen counts one more.
+//! aging) stands for each key's first sighting, so one-hit wonders never reach
+//! the counters; a key the doorkeeper has seen counts one more.
 //!
 //! Memory: `width / 2` bytes of counters plus `width / 8` bytes of doorkeeper.
 
@@ -75,8 +79,7 @@ impl Sketch {
         self.sample
     }
 
-    /// A key's sketch position, from its 32-bit hash. Callers that see the same
-    /// key often compute it once and use [`Sketch::add`] and [`Sketch::estimate`].
+    /// A key's sketch position, from its 32-bit hash; callers keep it per entry.
     pub fn key(hash: u32) -> u64 {
         spread(hash)
     }
@@ -91,12 +94,6 @@ impl Sketch {
         (block, words, shifts)
     }
 
-    /// Asks the CPU to fetch the block `key` counts in.
-    pub fn prefetch(&self, key: u64) {
-        let block = (((key as u32) & self.mask) << 3) as usize;
-        super::prefetch::hint(&self.table[block]);
-    }
-
     fn door_positions(&self, key: u64) -> [u32; 2] {
         let z = spread((key >> 32) as u32 ^ key as u32 ^ 0x5bd1_e995);
         [z as u32 & self.door_mask, (z >> 32) as u32 & self.door_mask]
@@ -108,45 +105,8 @@ impl Sketch {
             .all(|&p| self.door[(p >> 6) as usize] & (1 << (p & 63)) != 0)
     }
 
-    /// Records one sighting of `hash`; returns whether the sketch aged.
-    pub fn increment(&mut self, hash: u32) -> bool {
-        self.add(spread(hash))
-    }
-
-    /// Records one sighting of `key` ([`Sketch::key`]); returns whether the sketch aged.
-    pub fn add(&mut self, key: u64) -> bool {
-        if !self.door.is_empty() && !self.door_has(key) {
-            for p in self.door_positions(key) {
-                self.door[(p >> 6) as usize] |= 1 << (p & 63);
-            }
-        } else {
-            let (block, words, shifts) = self.positions(key);
-            let block: &mut [u64; 8] = (&mut self.table[block..block + 8]).try_into().unwrap();
-            let count = |b: &[u64; 8], i: usize| (b[words[i] & 7] >> shifts[i]) & 15;
-            let counts = [
-                count(block, 0),
-                count(block, 1),
-                count(block, 2),
-                count(block, 3),
-            ];
-            let min = counts[0].min(counts[1]).min(counts[2].min(counts[3]));
-            if min < 15 {
-                for i in 0..DEPTH {
-                    block[words[i] & 7] += ((counts[i] == min) as u64) << shifts[i];
-                }
-            }
-        }
-        self.additions += 1;
-        if self.additions >= self.sample {
-            self.age();
-            return true;
-        }
-        false
-    }
-
-    /// Counts one sighting towards the next aging without recording whose it
-    /// was (the caller keeps that count itself, see [`Sketch::raise`]); returns
-    /// whether the sketch aged.
+    /// Counts one request towards the next aging (whose it was, the caller
+    /// counts itself, see [`Sketch::raise`]); returns whether the sketch aged.
     #[inline]
     pub fn tick(&mut self) -> bool {
         self.additions += 1;
@@ -157,9 +117,8 @@ impl Sketch {
         false
     }
 
-    /// Raises `key`'s estimate to at least `count` (saturating), touching only
-    /// counters below it: a count kept outside the sketch while the key was
-    /// resident flows back when it leaves, as conservative increments would have.
+    /// Raises `key`'s estimate to at least `count` (saturating at 15), touching
+    /// only counters below it. With a doorkeeper, the first count is its bit.
     pub fn raise(&mut self, key: u64, count: u32) {
         let mut target = count.min(15) as u64;
         if !self.door.is_empty() && target > 0 {
@@ -181,12 +140,7 @@ impl Sketch {
         }
     }
 
-    /// The estimated recent count of `hash` (0..=16 with a doorkeeper, else 0..=15).
-    pub fn frequency(&self, hash: u32) -> u32 {
-        self.estimate(spread(hash))
-    }
-
-    /// The estimated recent count of `key` ([`Sketch::key`]).
+    /// The estimated recent count of `key` (0..=16 with a doorkeeper, else 0..=15).
     pub fn estimate(&self, key: u64) -> u32 {
         let (block, words, shifts) = self.positions(key);
         let block = &self.table[block..block + 8];
@@ -216,37 +170,41 @@ impl Sketch {
 mod tests {
     use super::*;
 
+    fn k(hash: u32) -> u64 {
+        Sketch::key(hash)
+    }
+
     #[test]
     fn counts_and_saturates() {
         let mut s = Sketch::new(256, 16, 1000, false);
-        for _ in 0..5 {
-            s.increment(42);
-        }
-        s.increment(7);
-        assert_eq!(s.frequency(42), 5);
-        assert_eq!(s.frequency(7), 1);
-        assert_eq!(s.frequency(99), 0);
-        for _ in 0..40 {
-            s.increment(42);
-        }
-        assert_eq!(s.frequency(42), 15);
+        s.raise(k(42), 5);
+        s.raise(k(7), 1);
+        assert_eq!(s.estimate(k(42)), 5);
+        assert_eq!(s.estimate(k(7)), 1);
+        assert_eq!(s.estimate(k(99)), 0);
+        s.raise(k(42), 3);
+        assert_eq!(
+            s.estimate(k(42)),
+            5,
+            "a lower count never lowers the estimate"
+        );
+        s.raise(k(42), 40);
+        assert_eq!(s.estimate(k(42)), 15, "saturates");
     }
 
     #[test]
     fn estimates_stay_close_under_load() {
-        // 200 keys seen k % 8 times each in a sketch sized for 256: conservative
-        // update keeps most estimates exact and none below the truth.
+        // 200 keys with counts k % 8 in a sketch sized for 256: raising only the
+        // counters below a count keeps most estimates exact and none below the truth.
         let mut s = Sketch::new(256, 16, 1_000_000, false);
-        for k in 0..200u32 {
-            for _ in 0..k % 8 {
-                s.increment(k);
-            }
+        for key in 0..200u32 {
+            s.raise(k(key), key % 8);
         }
         let mut exact = 0;
-        for k in 0..200u32 {
-            let f = s.frequency(k);
-            assert!(f >= k % 8, "key {k}: estimate {f} below truth");
-            exact += (f == k % 8) as u32;
+        for key in 0..200u32 {
+            let f = s.estimate(k(key));
+            assert!(f >= key % 8, "key {key}: estimate {f} below truth");
+            exact += (f == key % 8) as u32;
         }
         assert!(exact >= 190, "only {exact} of 200 estimates exact");
     }
@@ -255,51 +213,27 @@ mod tests {
     fn ages_by_halving_after_the_sample() {
         let mut s = Sketch::new(16, 16, 10, false);
         assert_eq!(s.sample_size(), 160);
-        for _ in 0..9 {
-            s.increment(1);
+        s.raise(k(1), 9);
+        for _ in 0..159 {
+            assert!(!s.tick());
         }
-        let mut aged = false;
-        // 150 distinct keys, then the aging increment lands on the 160th.
-        for k in 0..151u32 {
-            aged |= s.increment(1000 + k);
-        }
-        assert!(aged);
-        assert_eq!(s.frequency(1), 4, "9 halves to 4");
+        assert_eq!(s.estimate(k(1)), 9);
+        assert!(s.tick(), "the 160th request ages the sketch");
+        assert_eq!(s.estimate(k(1)), 4, "9 halves to 4");
         assert_eq!(s.additions, 80);
     }
 
     #[test]
-    fn raise_lifts_only_counters_below_the_count() {
-        let mut s = Sketch::new(256, 16, 1000, false);
-        let (a, b) = (Sketch::key(1), Sketch::key(2));
-        s.add(a);
-        s.raise(a, 6);
-        assert_eq!(s.estimate(a), 6);
-        s.raise(a, 3);
-        assert_eq!(s.estimate(a), 6, "a lower count never lowers the estimate");
-        s.raise(b, 40);
-        assert_eq!(s.estimate(b), 15, "saturates");
-        // ticks age the sketch on the same schedule as increments
-        let mut aged = false;
-        for _ in 0..s.sample_size() {
-            aged |= s.tick();
-        }
-        assert!(aged);
-        assert_eq!((s.estimate(a), s.estimate(b)), (3, 7));
-    }
-
-    #[test]
-    fn doorkeeper_absorbs_first_sightings_and_clears_on_aging() {
+    fn doorkeeper_stands_for_the_first_count_and_clears_on_aging() {
         let mut s = Sketch::new(64, 16, 1000, true);
-        s.increment(5);
-        assert_eq!(s.frequency(5), 1, "doorkeeper only");
-        let (block, words, shifts) = s.positions(Sketch::key(5));
+        s.raise(k(5), 1);
+        assert_eq!(s.estimate(k(5)), 1, "doorkeeper only");
+        let (block, words, shifts) = s.positions(k(5));
         let counters = (0..DEPTH).map(|i| (s.table[block + words[i]] >> shifts[i]) & 15);
-        assert_eq!(counters.min(), Some(0), "no counter incremented");
-        s.increment(5);
-        s.increment(5);
-        assert_eq!(s.frequency(5), 3);
+        assert_eq!(counters.max(), Some(0), "no counter raised");
+        s.raise(k(5), 3);
+        assert_eq!(s.estimate(k(5)), 3);
         s.age();
-        assert_eq!(s.frequency(5), 1, "2 halves to 1, doorkeeper cleared");
+        assert_eq!(s.estimate(k(5)), 1, "2 halves to 1, doorkeeper cleared");
     }
 }
