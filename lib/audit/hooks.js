@@ -116,42 +116,30 @@ function wrapRemoveAll(state, orig) {
   }
 }
 
-function wrapAddEvent(state, orig) {
-  return function (type, listener) {
-    const rec = state.rec
-    if (rec === null || arguments.length < 2) return apply(orig, this, arguments)
-    const t = typeof type === 'symbol' ? type : `${type}`
-    const before = etCount(this, t)
-    const r = apply(orig, this, arguments)
-    const after = etCount(this, t)
-    if (after > before) {
-      try {
-        rec.added(this, t, listener, after, true, before)
-      } catch (err) {
-        fail(state, err)
+/**
+ * addEventListener and removeEventListener: EventTarget does not say whether a
+ * call changed anything (duplicates are ignored), so the count before and after
+ * tells, and only a real change is recorded.
+ */
+function wrapEventMethod(adding) {
+  return (state, orig) =>
+    function (type, listener) {
+      const rec = state.rec
+      if (rec === null || arguments.length < 2) return apply(orig, this, arguments)
+      const t = typeof type === 'symbol' ? type : `${type}`
+      const before = etCount(this, t)
+      const r = apply(orig, this, arguments)
+      const after = etCount(this, t)
+      if (adding ? after > before : after < before) {
+        try {
+          if (adding) rec.added(this, t, listener, after, true, before)
+          else rec.removedEvent(this, t, listener, before, after)
+        } catch (err) {
+          fail(state, err)
+        }
       }
+      return r
     }
-    return r
-  }
-}
-
-function wrapRemoveEvent(state, orig) {
-  return function (type, listener) {
-    const rec = state.rec
-    if (rec === null || arguments.length < 2) return apply(orig, this, arguments)
-    const t = typeof type === 'symbol' ? type : `${type}`
-    const before = etCount(this, t)
-    const r = apply(orig, this, arguments)
-    const after = etCount(this, t)
-    if (after < before) {
-      try {
-        rec.removedEvent(this, t, listener, before, after)
-      } catch (err) {
-        fail(state, err)
-      }
-    }
-    return r
-  }
 }
 
 const EE_METHODS = {
@@ -164,7 +152,7 @@ const EE_METHODS = {
   off: wrapRemove,
   removeAllListeners: wrapRemoveAll,
 }
-const ET_METHODS = { addEventListener: wrapAddEvent, removeEventListener: wrapRemoveEvent }
+const ET_METHODS = { addEventListener: wrapEventMethod(true), removeEventListener: wrapEventMethod(false) }
 
 /** Installs wrappers; returns what uninstall() needs. */
 function install(state, eventTarget) {
