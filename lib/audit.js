@@ -5,6 +5,7 @@
 // (src/audit/), fed in batches.
 const EventEmitter = require('node:events')
 const { AuditCore } = require('./native')
+const { optionError } = require('./errors')
 const { auditOptions, envOptions } = require('./audit/options')
 const { install, uninstall } = require('./audit/hooks')
 const { Recorder, BATCH_WORDS } = require('./audit/recorder')
@@ -68,9 +69,7 @@ class ListenerAudit extends EventEmitter {
   /** Calls `fn(row, stack)` for each new suspect. */
   onSuspect(fn) {
     if (typeof fn !== 'function') {
-      throw Object.assign(new TypeError(`onSuspect expects a function, got ${typeof fn}`), {
-        code: 'ERR_LEAKGUARD_OPTION',
-      })
+      throw optionError(TypeError, `onSuspect expects a function, got ${typeof fn}`)
     }
     this.on('suspect', fn)
     return this

@@ -4,15 +4,10 @@
 const { fileURLToPath } = require('node:url')
 const { inspect } = require('node:util')
 const native = require('./native')
+const { optionError } = require('./errors')
 
 // Defaults (top 20, paths 5, samples 3) live in the Rust core.
 const LIMITS = { top: [1, 1e6], paths: [0, 1e3], samples: [0, 100] }
-
-function optionError(Ctor, message) {
-  const err = new Ctor(message)
-  err.code = 'ERR_LEAKGUARD_OPTION'
-  return err
-}
 
 function checkOptions(options, allowed) {
   if (options === undefined) return {}

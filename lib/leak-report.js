@@ -8,22 +8,21 @@ const { inspect } = require('node:util')
 const { writeSnapshot } = require('./snapshot')
 const { compareSnapshots } = require('./heap')
 const { currentAudit } = require('./audit')
+const { optionError } = require('./errors')
 
 function log(fields) {
   process.stderr.write(`leakguard: ${JSON.stringify(fields)}\n`)
 }
 
-function optionError(Ctor, message) {
-  const err = new Ctor(`leakReport: ${message}`)
-  err.code = 'ERR_LEAKGUARD_OPTION'
-  return err
+function reportError(Ctor, message) {
+  return optionError(Ctor, `leakReport: ${message}`)
 }
 
 function int(o, name, fallback, min = 0) {
   const v = o[name]
   if (v === undefined) return fallback
-  if (typeof v !== 'number') throw optionError(TypeError, `${name} must be a number, got ${inspect(v)}`)
-  if (!Number.isInteger(v) || v < min) throw optionError(RangeError, `${name} must be an integer >= ${min}, got ${inspect(v)}`)
+  if (typeof v !== 'number') throw reportError(TypeError, `${name} must be a number, got ${inspect(v)}`)
+  if (!Number.isInteger(v) || v < min) throw reportError(RangeError, `${name} must be an integer >= ${min}, got ${inspect(v)}`)
   return v
 }
 
@@ -42,13 +41,13 @@ function pathText(steps) {
  */
 function leakReport(monitor, options = {}) {
   if (monitor === null || typeof monitor?.on !== 'function') {
-    throw optionError(TypeError, `monitor must be a MemoryMonitor, got ${inspect(monitor)}`)
+    throw reportError(TypeError, `monitor must be a MemoryMonitor, got ${inspect(monitor)}`)
   }
   if (typeof options.dir !== 'string' || options.dir === '') {
-    throw optionError(TypeError, `dir must be a non-empty string, got ${inspect(options.dir)}`)
+    throw reportError(TypeError, `dir must be a non-empty string, got ${inspect(options.dir)}`)
   }
   if (options.onReport !== undefined && typeof options.onReport !== 'function') {
-    throw optionError(TypeError, `onReport must be a function, got ${inspect(options.onReport)}`)
+    throw reportError(TypeError, `onReport must be a function, got ${inspect(options.onReport)}`)
   }
   const o = {
     dir: options.dir,

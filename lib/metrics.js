@@ -4,15 +4,10 @@
 // monitor's verdicts, named LRUCaches, and the listener audit. Every value is
 // read at scrape time in collect(), so nothing runs between scrapes.
 const { latestMonitor } = require('./monitor')
+const { optionError } = require('./errors')
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
 const METRICS = ['heapUsed', 'external', 'arrayBuffers', 'rss']
-
-function optionError(Ctor, message) {
-  const e = new Ctor(message)
-  e.code = 'ERR_LEAKGUARD_OPTION'
-  return e
-}
 
 function loadPromClient() {
   try {

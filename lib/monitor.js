@@ -5,6 +5,7 @@
 const { EventEmitter } = require('node:events')
 const { PerformanceObserver, constants } = require('node:perf_hooks')
 const { MonitorCore } = require('./native')
+const { optionError } = require('./errors')
 
 const FIELDS = 7 // t, kind, rss, heapUsed, heapTotal, external, arrayBuffers
 const BATCH = 64 // readings buffered before a call into Rust
@@ -24,9 +25,7 @@ const DEFAULTS = Object.freeze({
 
 function fail(Ctor, name, value, rule) {
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value)
-  const e = new Ctor(`${name} must be ${rule}, got ${shown}`)
-  e.code = 'ERR_LEAKGUARD_OPTION'
-  return e
+  return optionError(Ctor, `${name} must be ${rule}, got ${shown}`)
 }
 
 function number(name, v, { min, max, integer = false, exclusive = false }) {
@@ -49,9 +48,7 @@ function settingsFrom(options, names = {}) {
   }
   for (const key of Object.keys(options)) {
     if (!(key in DEFAULTS)) {
-      const e = new TypeError(`unknown option ${JSON.stringify(key)}; known: ${Object.keys(DEFAULTS).join(', ')}`)
-      e.code = 'ERR_LEAKGUARD_OPTION'
-      throw e
+      throw optionError(TypeError, `unknown option ${JSON.stringify(key)}; known: ${Object.keys(DEFAULTS).join(', ')}`)
     }
   }
   const o = { ...DEFAULTS }

@@ -9,6 +9,7 @@ const path = require('node:path')
 const { isMainThread, threadId } = require('node:worker_threads')
 const { SnapshotCapture, snapshotFileName, snapshotFreeBytes, snapshotRotate } = require('./native')
 const { inspect } = require('node:util')
+const { optionError } = require('./errors')
 
 // Per thread: one snapshot at a time, and the time the last one started.
 const state = { busy: false, lastStart: -Infinity, seq: 0 }
@@ -22,10 +23,8 @@ function show(v) {
   return inspect(v, { depth: 0, breakLength: Infinity, maxStringLength: 60 })
 }
 
-function optionError(Ctor, message) {
-  const err = new Ctor(`writeSnapshot: ${message}`)
-  err.code = 'ERR_LEAKGUARD_OPTION'
-  return err
+function badOption(Ctor, message) {
+  return optionError(Ctor, `writeSnapshot: ${message}`)
 }
 
 function snapshotError(code, message, cause) {
@@ -36,25 +35,25 @@ function snapshotError(code, message, cause) {
 
 function int(name, value, fallback) {
   if (value === undefined) return fallback
-  if (typeof value !== 'number') throw optionError(TypeError, `${name} must be a number, got ${show(value)}`)
+  if (typeof value !== 'number') throw badOption(TypeError, `${name} must be a number, got ${show(value)}`)
   if (!Number.isInteger(value) || value < 0) {
-    throw optionError(RangeError, `${name} must be a non-negative integer, got ${show(value)}`)
+    throw badOption(RangeError, `${name} must be a non-negative integer, got ${show(value)}`)
   }
   return value
 }
 
 function checkOptions(o) {
-  if (o === null || typeof o !== 'object') throw optionError(TypeError, `options must be an object, got ${show(o)}`)
+  if (o === null || typeof o !== 'object') throw badOption(TypeError, `options must be an object, got ${show(o)}`)
   if (o.dir !== undefined && (typeof o.dir !== 'string' || o.dir === '')) {
-    throw optionError(TypeError, `dir must be a non-empty string, got ${show(o.dir)}`)
+    throw badOption(TypeError, `dir must be a non-empty string, got ${show(o.dir)}`)
   }
   for (const name of ['gzip', 'log']) {
     if (o[name] !== undefined && typeof o[name] !== 'boolean') {
-      throw optionError(TypeError, `${name} must be a boolean, got ${show(o[name])}`)
+      throw badOption(TypeError, `${name} must be a boolean, got ${show(o[name])}`)
     }
   }
   if (o.onSnapshot !== undefined && typeof o.onSnapshot !== 'function') {
-    throw optionError(TypeError, `onSnapshot must be a function, got ${show(o.onSnapshot)}`)
+    throw badOption(TypeError, `onSnapshot must be a function, got ${show(o.onSnapshot)}`)
   }
   return {
     dir: path.resolve(o.dir ?? process.cwd()),
@@ -145,11 +144,11 @@ let installed = null
 function installSnapshotSignal(options = {}) {
   const { signal = 'SIGUSR2', onSignal, ...rest } = options
   if (typeof signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(signal)) {
-    throw optionError(TypeError, `signal must be a signal name such as "SIGUSR2", got ${show(signal)}`)
+    throw badOption(TypeError, `signal must be a signal name such as "SIGUSR2", got ${show(signal)}`)
   }
-  if (REFUSED.has(signal)) throw optionError(RangeError, `signal ${signal} is refused: ${WHY[signal]}`)
+  if (REFUSED.has(signal)) throw badOption(RangeError, `signal ${signal} is refused: ${WHY[signal]}`)
   if (!isMainThread) {
-    throw optionError(RangeError, 'signals reach only the main thread: install the handler there (writeSnapshot works in workers)')
+    throw badOption(RangeError, 'signals reach only the main thread: install the handler there (writeSnapshot works in workers)')
   }
   const o = checkOptions({ minIntervalMs: 60_000, ...rest })
   if (installed) installed()

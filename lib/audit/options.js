@@ -1,6 +1,7 @@
 'use strict'
 // Validates auditListeners() options; messages name the option and the value.
 
+const { optionError } = require('../errors')
 const DEFAULTS = Object.freeze({
   stackThreshold: 3,
   stackDepth: 16,
@@ -16,23 +17,17 @@ const DEFAULTS = Object.freeze({
 
 function integer(name, v, min, max) {
   if (typeof v !== 'number' || !Number.isInteger(v)) {
-    throw Object.assign(new TypeError(`${name} must be an integer, got ${describe(v)}`), {
-      code: 'ERR_LEAKGUARD_OPTION',
-    })
+    throw optionError(TypeError, `${name} must be an integer, got ${describe(v)}`)
   }
   if (v < min || v > max) {
-    throw Object.assign(new RangeError(`${name} must be between ${min} and ${max}, got ${v}`), {
-      code: 'ERR_LEAKGUARD_OPTION',
-    })
+    throw optionError(RangeError, `${name} must be between ${min} and ${max}, got ${v}`)
   }
   return v
 }
 
 function boolean(name, v) {
   if (typeof v !== 'boolean') {
-    throw Object.assign(new TypeError(`${name} must be a boolean, got ${describe(v)}`), {
-      code: 'ERR_LEAKGUARD_OPTION',
-    })
+    throw optionError(TypeError, `${name} must be a boolean, got ${describe(v)}`)
   }
   return v
 }
@@ -43,14 +38,12 @@ function describe(v) {
 
 function auditOptions(options = {}) {
   if (options === null || typeof options !== 'object') {
-    throw Object.assign(new TypeError(`options must be an object, got ${describe(options)}`), {
-      code: 'ERR_LEAKGUARD_OPTION',
-    })
+    throw optionError(TypeError, `options must be an object, got ${describe(options)}`)
   }
   const o = { ...DEFAULTS }
   for (const k of Object.keys(options)) {
     if (!(k in DEFAULTS)) {
-      throw Object.assign(new TypeError(`unknown option ${JSON.stringify(k)}`), { code: 'ERR_LEAKGUARD_OPTION' })
+      throw optionError(TypeError, `unknown option ${JSON.stringify(k)}`)
     }
     if (options[k] !== undefined) o[k] = options[k]
   }
@@ -85,9 +78,7 @@ function envOptions(env) {
     }
     const n = Number(raw)
     if (!Number.isInteger(n)) {
-      throw Object.assign(new TypeError(`${name} must be an integer, got ${JSON.stringify(raw)}`), {
-        code: 'ERR_LEAKGUARD_OPTION',
-      })
+      throw optionError(TypeError, `${name} must be an integer, got ${JSON.stringify(raw)}`)
     }
     o[key] = n
   }

@@ -5,6 +5,7 @@
 const { inspect } = require('node:util')
 
 const { INSERT_FLAG } = require('../native')
+const { optionError } = require('../errors')
 
 // the core's limit: a slot index must stay below the log's insert flag bit
 const MAX_ENTRIES = INSERT_FLAG - 1
@@ -14,9 +15,7 @@ function show(value) {
 }
 
 function fail(Ctor, message) {
-  const err = new Ctor(`LRUCache: ${message}`)
-  err.code = 'ERR_LEAKGUARD_OPTION'
-  return err
+  return optionError(Ctor, `LRUCache: ${message}`)
 }
 
 /** A whole number in [min, max], or `undefined`/0 meaning "not set". */
