@@ -42,6 +42,11 @@ impl Links {
     pub fn clear(&mut self) {
         self.pairs.fill([NIL; 2]);
     }
+
+    /// The slot before `slot` on its list (towards the head), or [`NIL`].
+    pub fn prev(&self, slot: u32) -> u32 {
+        self.pairs[slot as usize][PREV]
+    }
 }
 
 /// One list: its head (most recent) and tail (least recent), plus its length.
@@ -87,6 +92,19 @@ impl List {
             self.tail = slot;
         }
         self.head = slot;
+        self.len += 1;
+    }
+
+    /// Links `slot` in right after `at`, which must be on this list.
+    pub fn insert_after(&mut self, links: &mut Links, at: u32, slot: u32) {
+        let n = links.pairs[at as usize][NEXT];
+        links.pairs[slot as usize] = [at, n];
+        links.pairs[at as usize][NEXT] = slot;
+        if n != NIL {
+            links.pairs[n as usize][PREV] = slot;
+        } else {
+            self.tail = slot;
+        }
         self.len += 1;
     }
 
@@ -165,6 +183,12 @@ mod tests {
         assert_eq!(collect(&l, &links), [0, 3, 2, 1]);
         l.unlink(&mut links, 2);
         assert_eq!(collect(&l, &links), [0, 3, 1]);
+        l.insert_after(&mut links, 3, 5);
+        l.insert_after(&mut links, 1, 6);
+        assert_eq!(collect(&l, &links), [0, 3, 5, 1, 6]);
+        assert_eq!((links.prev(5), links.prev(0)), (3, NIL));
+        assert_eq!(l.pop_back(&mut links), Some(6));
+        l.unlink(&mut links, 5);
         assert_eq!(l.pop_back(&mut links), Some(1));
         assert_eq!(l.pop_back(&mut links), Some(3));
         assert_eq!(l.pop_back(&mut links), Some(0));

@@ -57,7 +57,7 @@
 //! space's victim goes is decided by their frequencies at eviction time.
 
 use super::ghost::Ghost;
-use super::list::{Links, List};
+use super::list::{Links, List, NIL};
 use super::policy::Policy;
 use super::sketch::Sketch;
 use super::store::Limits;
@@ -181,20 +181,39 @@ impl Climber {
     }
 }
 
+/// What a hit needs of a slot besides its links.
+#[derive(Debug, Clone, Copy)]
+struct Meta {
+    /// WINDOW, PROBATION, PROTECTED, or NONE when not resident.
+    segment: u8,
+    /// The resident key's recent count: the sketch's estimate when it arrived,
+    /// plus its hits since, aged with the sketch. Exact where the sketch would
+    /// blur, and a hit costs one byte instead of a sketch update; it flows back
+    /// into the sketch when the entry leaves.
+    freq: u8,
+}
+
+impl Meta {
+    const EMPTY: Meta = Meta {
+        segment: NONE,
+        freq: 0,
+    };
+}
+
 #[derive(Debug)]
 pub struct TinyLfu {
     links: Links,
     window: List,
-    probation: List,
-    protected: List,
-    segment: Vec<u8>,
+    /// The main space as one list, protected entries ahead of probation's.
+    /// `split` is the last protected slot ([`NIL`] while protected is empty),
+    /// so the protected tail steps down to probation's head by moving the
+    /// split alone, without relinking.
+    main: List,
+    split: u32,
+    /// Per slot, its segment and count, side by side: a hit reads both.
+    meta: Vec<Meta>,
     /// Per slot, its key's sketch position ([`Sketch::key`]), computed once.
     key: Vec<u64>,
-    /// Per resident slot, its key's recent count: the sketch's estimate when it
-    /// arrived, plus its hits since, aged with the sketch. Exact where the sketch
-    /// would blur, and a hit costs one byte instead of a sketch update; it flows
-    /// back into the sketch when the entry leaves.
-    freq: Vec<u8>,
     cost: Vec<u64>,
     weighted: bool,
     /// Total cost the store allows; 0 when unbounded.
@@ -253,11 +272,10 @@ impl TinyLfu {
         let mut p = TinyLfu {
             links: Links::default(),
             window: List::default(),
-            probation: List::default(),
-            protected: List::default(),
-            segment: Vec::new(),
+            main: List::default(),
+            split: NIL,
+            meta: Vec::new(),
             key: Vec::new(),
-            freq: Vec::new(),
             cost: Vec::new(),
             weighted,
             capacity,
@@ -307,14 +325,6 @@ impl TinyLfu {
         self.protected_max = (main as f64 * self.protected_share) as u64;
     }
 
-    fn list(&mut self, seg: u8) -> &mut List {
-        match seg {
-            WINDOW => &mut self.window,
-            PROBATION => &mut self.probation,
-            _ => &mut self.protected,
-        }
-    }
-
     fn seg_cost(&mut self, seg: u8) -> &mut u64 {
         match seg {
             WINDOW => &mut self.window_cost,
@@ -333,22 +343,42 @@ impl TinyLfu {
     }
 
     fn unlink(&mut self, slot: u32) {
-        let seg = self.segment[slot as usize];
+        let seg = self.meta[slot as usize].segment;
+        if seg == WINDOW {
+            self.window.unlink(&mut self.links, slot);
+        } else {
+            self.unlink_main(slot);
+        }
         let cost = self.cost_of(slot);
-        let mut list = *self.list(seg);
-        list.unlink(&mut self.links, slot);
-        *self.list(seg) = list;
         *self.seg_cost(seg) -= cost;
-        self.segment[slot as usize] = NONE;
+        self.meta[slot as usize].segment = NONE;
     }
 
+    /// Takes `slot` off the main list, keeping the split on a protected slot.
+    #[inline(always)]
+    fn unlink_main(&mut self, slot: u32) {
+        if slot == self.split {
+            self.split = self.links.prev(slot);
+        }
+        self.main.unlink(&mut self.links, slot);
+    }
+
+    /// Puts `slot` at the head of `seg`.
     fn push(&mut self, slot: u32, seg: u8) {
+        match seg {
+            WINDOW => self.window.push_front(&mut self.links, slot),
+            PROTECTED => {
+                self.main.push_front(&mut self.links, slot);
+                if self.split == NIL {
+                    self.split = slot;
+                }
+            }
+            _ if self.split == NIL => self.main.push_front(&mut self.links, slot),
+            _ => self.main.insert_after(&mut self.links, self.split, slot),
+        }
         let cost = self.cost_of(slot);
-        let mut list = *self.list(seg);
-        list.push_front(&mut self.links, slot);
-        *self.list(seg) = list;
         *self.seg_cost(seg) += cost;
-        self.segment[slot as usize] = seg;
+        self.meta[slot as usize].segment = seg;
     }
 
     fn move_to(&mut self, slot: u32, seg: u8) {
@@ -362,11 +392,13 @@ impl TinyLfu {
 
     /// Demotes the protected segment's overflow to probation.
     fn fit_protected(&mut self) {
-        while self.protected_cost > self.protected_max {
-            let Some(t) = self.protected.tail() else {
-                break;
-            };
-            self.move_to(t, PROBATION);
+        while self.protected_cost > self.protected_max && self.split != NIL {
+            let t = self.split;
+            self.split = self.links.prev(t);
+            let cost = self.cost_of(t);
+            self.protected_cost -= cost;
+            self.probation_cost += cost;
+            self.meta[t as usize].segment = PROBATION;
         }
     }
 
@@ -399,8 +431,8 @@ impl TinyLfu {
 
     #[cold]
     fn age_counts(&mut self) {
-        for f in &mut self.freq {
-            *f >>= 1;
+        for m in &mut self.meta {
+            m.freq >>= 1;
         }
     }
 
@@ -414,8 +446,8 @@ impl TinyLfu {
 
     /// Whether the candidate should replace the victim in the main space.
     fn admit(&mut self, candidate: u32, victim: u32) -> bool {
-        let fc = self.freq[candidate as usize] as u32;
-        let fv = self.freq[victim as usize] as u32;
+        let fc = self.meta[candidate as usize].freq as u32;
+        let fv = self.meta[victim as usize].freq as u32;
         if fc > fv + self.margin {
             return true;
         }
@@ -459,39 +491,74 @@ impl TinyLfu {
         self.fit_protected();
     }
 
+    /// Probation's tail or, with probation empty, protected's.
     fn main_victim(&self) -> Option<u32> {
-        self.probation.tail().or_else(|| self.protected.tail())
+        self.main.tail()
     }
 
     /// Checks the segment bookkeeping; `Err` names the first broken rule.
     pub fn check(&self) -> Result<(), String> {
-        let mut seen = 0u32;
-        for (name, seg, list, cost) in [
-            ("window", WINDOW, &self.window, self.window_cost),
-            ("probation", PROBATION, &self.probation, self.probation_cost),
-            ("protected", PROTECTED, &self.protected, self.protected_cost),
-        ] {
-            let (mut n, mut c, mut bad) = (0u32, 0u64, None);
-            list.for_each(&self.links, |s| {
-                n += 1;
-                c += self.cost_of(s);
-                if self.segment[s as usize] != seg {
-                    bad = Some(s);
-                }
-                true
-            });
-            if let Some(s) = bad {
-                return Err(format!("slot {s} on the {name} list is marked otherwise"));
+        // Walked from the head: the window's list holds window slots only;
+        // the main list runs protected slots, ending at the split, then
+        // probation's.
+        let mut walked = [(0u32, 0u64); 3];
+        let mut bad = None;
+        self.window.for_each(&self.links, |s| {
+            walked[0].0 += 1;
+            walked[0].1 += self.cost_of(s);
+            if self.meta[s as usize].segment != WINDOW {
+                bad = Some(format!("slot {s} on the window list is marked otherwise"));
             }
-            if n != list.len() || c != cost {
-                return Err(format!(
-                    "{name}: {n} slots of cost {c} walked, {} of cost {cost} recorded",
-                    list.len()
+            bad.is_none()
+        });
+        let mut want = if self.split == NIL {
+            PROBATION
+        } else {
+            PROTECTED
+        };
+        self.main.for_each(&self.links, |s| {
+            let seg = self.meta[s as usize].segment;
+            if seg != want {
+                bad = Some(format!(
+                    "slot {s} on the main list is marked {seg}, not {want}"
                 ));
             }
-            seen += n;
+            let i = if seg == PROTECTED { 2 } else { 1 };
+            walked[i].0 += 1;
+            walked[i].1 += self.cost_of(s);
+            if s == self.split {
+                want = PROBATION;
+            }
+            bad.is_none()
+        });
+        if let Some(b) = bad {
+            return Err(b);
         }
-        let marked = self.segment.iter().filter(|&&s| s != NONE).count() as u32;
+        if self.split != NIL
+            && self.meta.get(self.split as usize).map(|m| m.segment) != Some(PROTECTED)
+        {
+            return Err(format!("split {} is not a protected slot", self.split));
+        }
+        let main_len = walked[1].0 + walked[2].0;
+        if self.window.len() != walked[0].0 || self.main.len() != main_len {
+            return Err(format!(
+                "lists record {} and {} slots, walks found {} and {main_len}",
+                self.window.len(),
+                self.main.len(),
+                walked[0].0
+            ));
+        }
+        for (name, (_, c), cost) in [
+            ("window", walked[0], self.window_cost),
+            ("probation", walked[1], self.probation_cost),
+            ("protected", walked[2], self.protected_cost),
+        ] {
+            if c != cost {
+                return Err(format!("{name}: cost {c} walked, {cost} recorded"));
+            }
+        }
+        let seen = walked.iter().map(|w| w.0).sum::<u32>();
+        let marked = self.meta.iter().filter(|m| m.segment != NONE).count() as u32;
         if marked != seen {
             return Err(format!("{marked} slots marked resident, {seen} on lists"));
         }
@@ -527,31 +594,37 @@ impl TinyLfu {
 impl Policy for TinyLfu {
     fn ensure(&mut self, slots: usize) {
         self.links.ensure(slots);
-        if self.segment.len() < slots {
-            self.segment.resize(slots, NONE);
+        if self.meta.len() < slots {
+            self.meta.resize(slots, Meta::EMPTY);
             self.key.resize(slots, 0);
-            self.freq.resize(slots, 0);
             self.cost.resize(slots, 0);
         }
     }
 
     #[inline(always)]
     fn access(&mut self, slot: u32) {
-        let f = &mut self.freq[slot as usize];
+        let f = &mut self.meta[slot as usize].freq;
         *f += (*f < 15) as u8;
         self.observe(true);
         // Read after observing: a climbing step may just have moved this slot.
-        match self.segment[slot as usize] {
+        match self.meta[slot as usize].segment {
             WINDOW => self.window.move_to_front(&mut self.links, slot),
-            PROTECTED => self.protected.move_to_front(&mut self.links, slot),
+            // (At the head already: nothing to do, the last arm.)
+            PROTECTED if self.main.head() != Some(slot) => {
+                self.unlink_main(slot);
+                self.main.push_front(&mut self.links, slot);
+            }
             PROBATION => {
                 // Promotion, spelled out: this is the commonest move on a hit.
                 let cost = self.cost_of(slot);
-                self.probation.unlink(&mut self.links, slot);
-                self.protected.push_front(&mut self.links, slot);
+                self.main.unlink(&mut self.links, slot);
+                self.main.push_front(&mut self.links, slot);
+                if self.split == NIL {
+                    self.split = slot;
+                }
                 self.probation_cost -= cost;
                 self.protected_cost += cost;
-                self.segment[slot as usize] = PROTECTED;
+                self.meta[slot as usize].segment = PROTECTED;
                 if self.protected_cost > self.protected_max {
                     self.fit_protected();
                 }
@@ -569,8 +642,7 @@ impl Policy for TinyLfu {
         for (i, &slot) in hits.iter().enumerate() {
             if ahead {
                 if let Some(&s) = hits.get(i + 16).filter(|&&s| (s as usize) < slots) {
-                    super::prefetch::hint(&self.segment[s as usize]);
-                    super::prefetch::hint(&self.freq[s as usize]);
+                    super::prefetch::hint(&self.meta[s as usize]);
                     self.links.prefetch(s, false);
                 }
                 if let Some(&s) = hits.get(i + 6).filter(|&&s| (s as usize) < slots) {
@@ -589,7 +661,7 @@ impl Policy for TinyLfu {
         let cost = if self.weighted { weight } else { 1 };
         self.follow_ghosts(ghost_print(key), cost);
         self.key[slot as usize] = key;
-        self.freq[slot as usize] = (self.sketch.estimate(key) + 1).min(15) as u8;
+        self.meta[slot as usize].freq = (self.sketch.estimate(key) + 1).min(15) as u8;
         self.observe(false);
         self.cost[slot as usize] = if self.weighted { weight } else { 1 };
         self.push(slot, WINDOW);
@@ -601,9 +673,9 @@ impl Policy for TinyLfu {
     }
 
     fn remove(&mut self, slot: u32) {
-        if self.segment[slot as usize] != NONE {
+        if self.meta[slot as usize].segment != NONE {
             let s = slot as usize;
-            self.sketch.raise(self.key[s], self.freq[s] as u32);
+            self.sketch.raise(self.key[s], self.meta[s].freq as u32);
             self.unlink(slot);
         }
         if self.pending.0 == slot {
@@ -620,7 +692,7 @@ impl Policy for TinyLfu {
         if !self.weighted {
             return;
         }
-        let seg = self.segment[slot as usize];
+        let seg = self.meta[slot as usize].segment;
         if seg == NONE {
             return;
         }
@@ -632,16 +704,18 @@ impl Policy for TinyLfu {
 
     fn victim(&mut self) -> Option<u32> {
         let slot = self.choose_victim()?;
-        self.pending = (slot, self.segment[slot as usize]);
+        self.pending = (slot, self.meta[slot as usize].segment);
         Some(slot)
     }
 
     fn clear(&mut self) {
         self.links.clear();
         self.window.reset();
-        self.probation.reset();
-        self.protected.reset();
-        self.segment.fill(NONE);
+        self.main.reset();
+        self.split = NIL;
+        for m in &mut self.meta {
+            m.segment = NONE;
+        }
         self.pending.1 = NONE;
         self.window_cost = 0;
         self.probation_cost = 0;
@@ -655,14 +729,14 @@ impl Policy for TinyLfu {
             go.get()
         };
         if reverse {
-            for list in [&self.probation, &self.protected, &self.window] {
+            for list in [&self.main, &self.window] {
                 list.for_each_rev(&self.links, &mut visit);
                 if !go.get() {
                     return;
                 }
             }
         } else {
-            for list in [&self.window, &self.protected, &self.probation] {
+            for list in [&self.window, &self.main] {
                 list.for_each(&self.links, &mut visit);
                 if !go.get() {
                     return;
@@ -769,12 +843,12 @@ mod tests {
         for _ in 0..5 {
             p.access(0);
         }
-        assert_eq!(p.freq[0], 6, "one sighting on arrival, five hits");
+        assert_eq!(p.meta[0].freq, 6, "one sighting on arrival, five hits");
         p.remove(0);
         p.insert(3, 1, 42);
-        assert_eq!(p.freq[3], 7, "its history, plus this sighting");
+        assert_eq!(p.meta[3].freq, 7, "its history, plus this sighting");
         p.insert(4, 1, 43);
-        assert_eq!(p.freq[4], 1, "a new key starts at one");
+        assert_eq!(p.meta[4].freq, 1, "a new key starts at one");
         p.check().unwrap();
     }
 
@@ -791,13 +865,13 @@ mod tests {
         for _ in 0..9 {
             p.access(0);
         }
-        assert_eq!(p.freq[0], 10);
+        assert_eq!(p.meta[0].freq, 10);
         for s in 1..6 {
             p.insert(s, 1, 100 + s);
         }
-        assert_eq!(p.freq[0], 10, "15 requests: not aged yet");
+        assert_eq!(p.meta[0].freq, 10, "15 requests: not aged yet");
         p.insert(6, 1, 106);
-        assert_eq!(p.freq[0], 5, "the 16th request halves every count");
+        assert_eq!(p.meta[0].freq, 5, "the 16th request halves every count");
     }
 
     #[test]
