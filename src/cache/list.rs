@@ -2,30 +2,58 @@
 //!
 //! Links live in one vector of `[prev, next]` pairs indexed by slot, so a list
 //! costs 8 bytes per slot, no allocation per entry, and one cache line per slot
-//! touched. A slot may be on at most one list at a time.
+//! touched. A slot may be on at most one list at a time. A policy may keep a
+//! small tag per slot beside its links (`Links<T>`, indexed by slot), so that
+//! reading it costs no extra cache line.
 
 pub const NIL: u32 = u32::MAX;
 
-/// Prev/next links shared by every list that threads through the same slots.
-#[derive(Debug, Default, Clone)]
-pub struct Links {
-    pairs: Vec<[u32; 2]>,
+/// Prev/next links, and a tag, per slot; shared by every list that threads
+/// through the same slots.
+#[derive(Debug, Clone)]
+pub struct Links<T = ()> {
+    pairs: Vec<Node<T>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Node<T> {
+    link: [u32; 2],
+    tag: T,
+}
+
+impl<T> Default for Links<T> {
+    fn default() -> Self {
+        Links { pairs: Vec::new() }
+    }
+}
+
+impl<T> std::ops::Index<u32> for Links<T> {
+    type Output = T;
+    fn index(&self, slot: u32) -> &T {
+        &self.pairs[slot as usize].tag
+    }
+}
+
+impl<T> std::ops::IndexMut<u32> for Links<T> {
+    fn index_mut(&mut self, slot: u32) -> &mut T {
+        &mut self.pairs[slot as usize].tag
+    }
 }
 
 const PREV: usize = 0;
 const NEXT: usize = 1;
 
-impl Links {
+impl<T: Copy + Default> Links<T> {
     pub fn ensure(&mut self, slots: usize) {
         if self.pairs.len() < slots {
-            self.pairs.resize(slots, [NIL; 2]);
+            self.pairs.resize(slots, Node::default());
         }
     }
 
     /// Prefetches `slot`'s links and, if `deep`, its neighbours' (which reads
     /// `slot`'s links: call it once they are likely cached).
     pub fn prefetch(&self, slot: u32, deep: bool) {
-        let Some(&[p, n]) = self.pairs.get(slot as usize) else {
+        let Some([p, n]) = self.pairs.get(slot as usize).map(|n| n.link) else {
             return;
         };
         if !deep {
@@ -39,13 +67,32 @@ impl Links {
         }
     }
 
+    /// Unlinks every slot and resets every tag.
     pub fn clear(&mut self) {
-        self.pairs.fill([NIL; 2]);
+        self.pairs.fill(Node::default());
+    }
+
+    /// Every slot's tag, in slot order.
+    pub fn tags_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.pairs.iter_mut().map(|n| &mut n.tag)
+    }
+
+    pub fn tags(&self) -> impl Iterator<Item = &T> {
+        self.pairs.iter().map(|n| &n.tag)
     }
 
     /// The slot before `slot` on its list (towards the head), or [`NIL`].
     pub fn prev(&self, slot: u32) -> u32 {
-        self.pairs[slot as usize][PREV]
+        self.pairs[slot as usize].link[PREV]
+    }
+}
+
+impl<T: Default> Default for Node<T> {
+    fn default() -> Self {
+        Node {
+            link: [NIL; 2],
+            tag: T::default(),
+        }
     }
 }
 
@@ -84,10 +131,10 @@ impl List {
         (self.tail != NIL).then_some(self.tail)
     }
 
-    pub fn push_front(&mut self, links: &mut Links, slot: u32) {
-        links.pairs[slot as usize] = [NIL, self.head];
+    pub fn push_front<T>(&mut self, links: &mut Links<T>, slot: u32) {
+        links.pairs[slot as usize].link = [NIL, self.head];
         if self.head != NIL {
-            links.pairs[self.head as usize][PREV] = slot;
+            links.pairs[self.head as usize].link[PREV] = slot;
         } else {
             self.tail = slot;
         }
@@ -96,59 +143,59 @@ impl List {
     }
 
     /// Links `slot` in right after `at`, which must be on this list.
-    pub fn insert_after(&mut self, links: &mut Links, at: u32, slot: u32) {
-        let n = links.pairs[at as usize][NEXT];
-        links.pairs[slot as usize] = [at, n];
-        links.pairs[at as usize][NEXT] = slot;
+    pub fn insert_after<T>(&mut self, links: &mut Links<T>, at: u32, slot: u32) {
+        let n = links.pairs[at as usize].link[NEXT];
+        links.pairs[slot as usize].link = [at, n];
+        links.pairs[at as usize].link[NEXT] = slot;
         if n != NIL {
-            links.pairs[n as usize][PREV] = slot;
+            links.pairs[n as usize].link[PREV] = slot;
         } else {
             self.tail = slot;
         }
         self.len += 1;
     }
 
-    pub fn unlink(&mut self, links: &mut Links, slot: u32) {
-        let [p, n] = std::mem::replace(&mut links.pairs[slot as usize], [NIL; 2]);
+    pub fn unlink<T>(&mut self, links: &mut Links<T>, slot: u32) {
+        let [p, n] = std::mem::replace(&mut links.pairs[slot as usize].link, [NIL; 2]);
         if p != NIL {
-            links.pairs[p as usize][NEXT] = n;
+            links.pairs[p as usize].link[NEXT] = n;
         } else {
             self.head = n;
         }
         if n != NIL {
-            links.pairs[n as usize][PREV] = p;
+            links.pairs[n as usize].link[PREV] = p;
         } else {
             self.tail = p;
         }
         self.len -= 1;
     }
 
-    pub fn move_to_front(&mut self, links: &mut Links, slot: u32) {
+    pub fn move_to_front<T>(&mut self, links: &mut Links<T>, slot: u32) {
         if self.head != slot {
             self.unlink(links, slot);
             self.push_front(links, slot);
         }
     }
 
-    pub fn pop_back(&mut self, links: &mut Links) -> Option<u32> {
+    pub fn pop_back<T>(&mut self, links: &mut Links<T>) -> Option<u32> {
         let t = self.tail()?;
         self.unlink(links, t);
         Some(t)
     }
 
     /// Visits slots from head to tail (most to least recent) while `f` returns true.
-    pub fn for_each(&self, links: &Links, mut f: impl FnMut(u32) -> bool) {
+    pub fn for_each<T>(&self, links: &Links<T>, mut f: impl FnMut(u32) -> bool) {
         let mut s = self.head;
         while s != NIL && f(s) {
-            s = links.pairs[s as usize][NEXT];
+            s = links.pairs[s as usize].link[NEXT];
         }
     }
 
     /// Visits slots from tail to head (least to most recent) while `f` returns true.
-    pub fn for_each_rev(&self, links: &Links, mut f: impl FnMut(u32) -> bool) {
+    pub fn for_each_rev<T>(&self, links: &Links<T>, mut f: impl FnMut(u32) -> bool) {
         let mut s = self.tail;
         while s != NIL && f(s) {
-            s = links.pairs[s as usize][PREV];
+            s = links.pairs[s as usize].link[PREV];
         }
     }
 
@@ -161,7 +208,7 @@ impl List {
 mod tests {
     use super::*;
 
-    fn collect(list: &List, links: &Links) -> Vec<u32> {
+    fn collect<T>(list: &List, links: &Links<T>) -> Vec<u32> {
         let mut v = Vec::new();
         list.for_each(links, |s| {
             v.push(s);
@@ -172,7 +219,7 @@ mod tests {
 
     #[test]
     fn push_move_unlink_keep_order() {
-        let mut links = Links::default();
+        let mut links = Links::<()>::default();
         links.ensure(8);
         let mut l = List::default();
         for s in 0..4 {
@@ -199,7 +246,7 @@ mod tests {
 
     #[test]
     fn reverse_walk_matches_forward() {
-        let mut links = Links::default();
+        let mut links = Links::<()>::default();
         links.ensure(5);
         let mut l = List::default();
         for s in [4, 1, 3] {
@@ -211,5 +258,27 @@ mod tests {
             true
         });
         assert_eq!(rev, [4, 1, 3]);
+    }
+
+    #[test]
+    fn tags_stay_with_their_slot_and_clear_resets_them() {
+        let mut links = Links::<u8>::default();
+        links.ensure(4);
+        let mut l = List::default();
+        for s in 0..4 {
+            l.push_front(&mut links, s);
+            links[s] = 10 + s as u8;
+        }
+        l.move_to_front(&mut links, 1);
+        l.unlink(&mut links, 2);
+        assert_eq!(collect(&l, &links), [1, 3, 0]);
+        assert_eq!(links.tags().copied().collect::<Vec<_>>(), [10, 11, 12, 13]);
+        for t in links.tags_mut() {
+            *t += 1;
+        }
+        assert_eq!(links[3], 14);
+        links.clear();
+        assert!(links.tags().all(|&t| t == 0));
+        assert_eq!(links.prev(0), NIL);
     }
 }

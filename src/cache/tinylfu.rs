@@ -181,7 +181,7 @@ impl Climber {
     }
 }
 
-/// What a hit needs of a slot besides its links.
+/// What a hit needs of a slot besides its links, kept beside them.
 #[derive(Debug, Clone, Copy)]
 struct Meta {
     /// WINDOW, PROBATION, PROTECTED, or NONE when not resident.
@@ -193,16 +193,19 @@ struct Meta {
     freq: u8,
 }
 
-impl Meta {
-    const EMPTY: Meta = Meta {
-        segment: NONE,
-        freq: 0,
-    };
+impl Default for Meta {
+    fn default() -> Self {
+        Meta {
+            segment: NONE,
+            freq: 0,
+        }
+    }
 }
 
 #[derive(Debug)]
 pub struct TinyLfu {
-    links: Links,
+    /// Per slot, its links and its [`Meta`].
+    links: Links<Meta>,
     window: List,
     /// The main space as one list, protected entries ahead of probation's.
     /// `split` is the last protected slot ([`NIL`] while protected is empty),
@@ -210,8 +213,6 @@ pub struct TinyLfu {
     /// split alone, without relinking.
     main: List,
     split: u32,
-    /// Per slot, its segment and count, side by side: a hit reads both.
-    meta: Vec<Meta>,
     /// Per slot, its key's sketch position ([`Sketch::key`]), computed once.
     key: Vec<u64>,
     cost: Vec<u64>,
@@ -274,7 +275,6 @@ impl TinyLfu {
             window: List::default(),
             main: List::default(),
             split: NIL,
-            meta: Vec::new(),
             key: Vec::new(),
             cost: Vec::new(),
             weighted,
@@ -343,7 +343,7 @@ impl TinyLfu {
     }
 
     fn unlink(&mut self, slot: u32) {
-        let seg = self.meta[slot as usize].segment;
+        let seg = self.links[slot].segment;
         if seg == WINDOW {
             self.window.unlink(&mut self.links, slot);
         } else {
@@ -351,7 +351,7 @@ impl TinyLfu {
         }
         let cost = self.cost_of(slot);
         *self.seg_cost(seg) -= cost;
-        self.meta[slot as usize].segment = NONE;
+        self.links[slot].segment = NONE;
     }
 
     /// Takes `slot` off the main list, keeping the split on a protected slot.
@@ -378,7 +378,7 @@ impl TinyLfu {
         }
         let cost = self.cost_of(slot);
         *self.seg_cost(seg) += cost;
-        self.meta[slot as usize].segment = seg;
+        self.links[slot].segment = seg;
     }
 
     fn move_to(&mut self, slot: u32, seg: u8) {
@@ -398,7 +398,7 @@ impl TinyLfu {
             let cost = self.cost_of(t);
             self.protected_cost -= cost;
             self.probation_cost += cost;
-            self.meta[t as usize].segment = PROBATION;
+            self.links[t].segment = PROBATION;
         }
     }
 
@@ -431,7 +431,7 @@ impl TinyLfu {
 
     #[cold]
     fn age_counts(&mut self) {
-        for m in &mut self.meta {
+        for m in self.links.tags_mut() {
             m.freq >>= 1;
         }
     }
@@ -446,8 +446,8 @@ impl TinyLfu {
 
     /// Whether the candidate should replace the victim in the main space.
     fn admit(&mut self, candidate: u32, victim: u32) -> bool {
-        let fc = self.meta[candidate as usize].freq as u32;
-        let fv = self.meta[victim as usize].freq as u32;
+        let fc = self.links[candidate].freq as u32;
+        let fv = self.links[victim].freq as u32;
         if fc > fv + self.margin {
             return true;
         }
@@ -506,7 +506,7 @@ impl TinyLfu {
         self.window.for_each(&self.links, |s| {
             walked[0].0 += 1;
             walked[0].1 += self.cost_of(s);
-            if self.meta[s as usize].segment != WINDOW {
+            if self.links[s].segment != WINDOW {
                 bad = Some(format!("slot {s} on the window list is marked otherwise"));
             }
             bad.is_none()
@@ -517,7 +517,7 @@ impl TinyLfu {
             PROTECTED
         };
         self.main.for_each(&self.links, |s| {
-            let seg = self.meta[s as usize].segment;
+            let seg = self.links[s].segment;
             if seg != want {
                 bad = Some(format!(
                     "slot {s} on the main list is marked {seg}, not {want}"
@@ -535,7 +535,12 @@ impl TinyLfu {
             return Err(b);
         }
         if self.split != NIL
-            && self.meta.get(self.split as usize).map(|m| m.segment) != Some(PROTECTED)
+            && self
+                .links
+                .tags()
+                .nth(self.split as usize)
+                .map(|m| m.segment)
+                != Some(PROTECTED)
         {
             return Err(format!("split {} is not a protected slot", self.split));
         }
@@ -558,7 +563,7 @@ impl TinyLfu {
             }
         }
         let seen = walked.iter().map(|w| w.0).sum::<u32>();
-        let marked = self.meta.iter().filter(|m| m.segment != NONE).count() as u32;
+        let marked = self.links.tags().filter(|m| m.segment != NONE).count() as u32;
         if marked != seen {
             return Err(format!("{marked} slots marked resident, {seen} on lists"));
         }
@@ -594,8 +599,7 @@ impl TinyLfu {
 impl Policy for TinyLfu {
     fn ensure(&mut self, slots: usize) {
         self.links.ensure(slots);
-        if self.meta.len() < slots {
-            self.meta.resize(slots, Meta::EMPTY);
+        if self.key.len() < slots {
             self.key.resize(slots, 0);
             self.cost.resize(slots, 0);
         }
@@ -603,11 +607,11 @@ impl Policy for TinyLfu {
 
     #[inline(always)]
     fn access(&mut self, slot: u32) {
-        let f = &mut self.meta[slot as usize].freq;
+        let f = &mut self.links[slot].freq;
         *f += (*f < 15) as u8;
         self.observe(true);
         // Read after observing: a climbing step may just have moved this slot.
-        match self.meta[slot as usize].segment {
+        match self.links[slot].segment {
             WINDOW => self.window.move_to_front(&mut self.links, slot),
             // (At the head already: nothing to do, the last arm.)
             PROTECTED if self.main.head() != Some(slot) => {
@@ -624,7 +628,7 @@ impl Policy for TinyLfu {
                 }
                 self.probation_cost -= cost;
                 self.protected_cost += cost;
-                self.meta[slot as usize].segment = PROTECTED;
+                self.links[slot].segment = PROTECTED;
                 if self.protected_cost > self.protected_max {
                     self.fit_protected();
                 }
@@ -642,7 +646,6 @@ impl Policy for TinyLfu {
         for (i, &slot) in hits.iter().enumerate() {
             if ahead {
                 if let Some(&s) = hits.get(i + 16).filter(|&&s| (s as usize) < slots) {
-                    super::prefetch::hint(&self.meta[s as usize]);
                     self.links.prefetch(s, false);
                 }
                 if let Some(&s) = hits.get(i + 6).filter(|&&s| (s as usize) < slots) {
@@ -661,7 +664,7 @@ impl Policy for TinyLfu {
         let cost = if self.weighted { weight } else { 1 };
         self.follow_ghosts(ghost_print(key), cost);
         self.key[slot as usize] = key;
-        self.meta[slot as usize].freq = (self.sketch.estimate(key) + 1).min(15) as u8;
+        self.links[slot].freq = (self.sketch.estimate(key) + 1).min(15) as u8;
         self.observe(false);
         self.cost[slot as usize] = if self.weighted { weight } else { 1 };
         self.push(slot, WINDOW);
@@ -673,9 +676,9 @@ impl Policy for TinyLfu {
     }
 
     fn remove(&mut self, slot: u32) {
-        if self.meta[slot as usize].segment != NONE {
+        if self.links[slot].segment != NONE {
             let s = slot as usize;
-            self.sketch.raise(self.key[s], self.meta[s].freq as u32);
+            self.sketch.raise(self.key[s], self.links[slot].freq as u32);
             self.unlink(slot);
         }
         if self.pending.0 == slot {
@@ -692,7 +695,7 @@ impl Policy for TinyLfu {
         if !self.weighted {
             return;
         }
-        let seg = self.meta[slot as usize].segment;
+        let seg = self.links[slot].segment;
         if seg == NONE {
             return;
         }
@@ -704,7 +707,7 @@ impl Policy for TinyLfu {
 
     fn victim(&mut self) -> Option<u32> {
         let slot = self.choose_victim()?;
-        self.pending = (slot, self.meta[slot as usize].segment);
+        self.pending = (slot, self.links[slot].segment);
         Some(slot)
     }
 
@@ -713,9 +716,6 @@ impl Policy for TinyLfu {
         self.window.reset();
         self.main.reset();
         self.split = NIL;
-        for m in &mut self.meta {
-            m.segment = NONE;
-        }
         self.pending.1 = NONE;
         self.window_cost = 0;
         self.probation_cost = 0;
@@ -843,12 +843,12 @@ mod tests {
         for _ in 0..5 {
             p.access(0);
         }
-        assert_eq!(p.meta[0].freq, 6, "one sighting on arrival, five hits");
+        assert_eq!(p.links[0].freq, 6, "one sighting on arrival, five hits");
         p.remove(0);
         p.insert(3, 1, 42);
-        assert_eq!(p.meta[3].freq, 7, "its history, plus this sighting");
+        assert_eq!(p.links[3].freq, 7, "its history, plus this sighting");
         p.insert(4, 1, 43);
-        assert_eq!(p.meta[4].freq, 1, "a new key starts at one");
+        assert_eq!(p.links[4].freq, 1, "a new key starts at one");
         p.check().unwrap();
     }
 
@@ -865,13 +865,13 @@ mod tests {
         for _ in 0..9 {
             p.access(0);
         }
-        assert_eq!(p.meta[0].freq, 10);
+        assert_eq!(p.links[0].freq, 10);
         for s in 1..6 {
             p.insert(s, 1, 100 + s);
         }
-        assert_eq!(p.meta[0].freq, 10, "15 requests: not aged yet");
+        assert_eq!(p.links[0].freq, 10, "15 requests: not aged yet");
         p.insert(6, 1, 106);
-        assert_eq!(p.meta[0].freq, 5, "the 16th request halves every count");
+        assert_eq!(p.links[0].freq, 5, "the 16th request halves every count");
     }
 
     #[test]
