@@ -109,7 +109,20 @@ impl Sketch {
     /// counts itself, see [`Sketch::raise`]); returns whether the sketch aged.
     #[inline]
     pub fn tick(&mut self) -> bool {
-        self.additions += 1;
+        self.tick_many(1)
+    }
+
+    /// Requests still to count before the next aging; at least 1.
+    pub fn ticks_left(&self) -> u32 {
+        self.sample.saturating_sub(self.additions).max(1)
+    }
+
+    /// Counts `n` requests at once, `n` at most [`Sketch::ticks_left`], so an
+    /// aging falls exactly where `n` single ticks would have put it.
+    #[inline]
+    pub fn tick_many(&mut self, n: u32) -> bool {
+        debug_assert!(n <= self.ticks_left());
+        self.additions += n;
         if self.additions >= self.sample {
             self.age();
             return true;

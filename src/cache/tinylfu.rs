@@ -402,6 +402,42 @@ impl TinyLfu {
         }
     }
 
+    /// Counts a hit into the slot's own count (the sketch hears of it on eviction).
+    #[inline(always)]
+    fn count_hit(&mut self, slot: u32) {
+        let f = &mut self.links[slot].freq;
+        *f += (*f < 15) as u8;
+    }
+
+    /// Moves a hit slot to the front of its segment, or promotes it.
+    #[inline(always)]
+    fn reorder(&mut self, slot: u32) {
+        match self.links[slot].segment {
+            WINDOW => self.window.move_to_front(&mut self.links, slot),
+            // (At the head already: nothing to do, the last arm.)
+            PROTECTED if self.main.head() != Some(slot) => {
+                self.unlink_main(slot);
+                self.main.push_front(&mut self.links, slot);
+            }
+            PROBATION => {
+                // Promotion, spelled out: this is the commonest move on a hit.
+                let cost = self.cost_of(slot);
+                self.main.unlink(&mut self.links, slot);
+                self.main.push_front(&mut self.links, slot);
+                if self.split == NIL {
+                    self.split = slot;
+                }
+                self.probation_cost -= cost;
+                self.protected_cost += cost;
+                self.links[slot].segment = PROTECTED;
+                if self.protected_cost > self.protected_max {
+                    self.fit_protected();
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Moves the window's overflow into probation (no eviction involved).
     fn drain_window(&mut self) {
         while self.window_cost > self.window_max {
@@ -426,6 +462,30 @@ impl TinyLfu {
             // larger one fills up as the main space gives up victims.
             self.drain_window();
             self.fit_protected();
+        }
+    }
+
+    /// How many hits a run may count before handing them to [`Self::tick_hits`]:
+    /// up to the sketch's next aging, or one at a time for the climber, which
+    /// samples request by request.
+    fn hits_to_batch(&self) -> u32 {
+        if self.climber.is_some() {
+            1
+        } else {
+            self.sketch.ticks_left()
+        }
+    }
+
+    /// Counts `n` hits (at most [`Self::hits_to_batch`]) towards the aging and
+    /// the climber's sample.
+    #[cold]
+    fn tick_hits(&mut self, n: u32) {
+        if self.climber.is_some() {
+            for _ in 0..n {
+                self.observe(true);
+            }
+        } else if n > 0 && self.sketch.tick_many(n) {
+            self.age_counts();
         }
     }
 
@@ -607,37 +667,14 @@ impl Policy for TinyLfu {
 
     #[inline(always)]
     fn access(&mut self, slot: u32) {
-        let f = &mut self.links[slot].freq;
-        *f += (*f < 15) as u8;
+        self.count_hit(slot);
         self.observe(true);
-        // Read after observing: a climbing step may just have moved this slot.
-        match self.links[slot].segment {
-            WINDOW => self.window.move_to_front(&mut self.links, slot),
-            // (At the head already: nothing to do, the last arm.)
-            PROTECTED if self.main.head() != Some(slot) => {
-                self.unlink_main(slot);
-                self.main.push_front(&mut self.links, slot);
-            }
-            PROBATION => {
-                // Promotion, spelled out: this is the commonest move on a hit.
-                let cost = self.cost_of(slot);
-                self.main.unlink(&mut self.links, slot);
-                self.main.push_front(&mut self.links, slot);
-                if self.split == NIL {
-                    self.split = slot;
-                }
-                self.probation_cost -= cost;
-                self.protected_cost += cost;
-                self.links[slot].segment = PROTECTED;
-                if self.protected_cost > self.protected_max {
-                    self.fit_protected();
-                }
-            }
-            _ => {}
-        }
+        // After observing: a climbing step may just have moved this slot.
+        self.reorder(slot);
     }
 
     fn access_run(&mut self, hits: &[u32], resident: &[bool]) {
+        let (mut left, mut counted) = (self.hits_to_batch(), 0);
         // Memory ahead of time, in two stages: the segment, count and links of a
         // slot far ahead, then its neighbours' links. Tables that fit in cache
         // would not gain from it.
@@ -653,9 +690,18 @@ impl Policy for TinyLfu {
                 }
             }
             if resident.get(slot as usize).copied().unwrap_or(false) {
-                self.access(slot);
+                self.count_hit(slot);
+                self.reorder(slot);
+                // Counted towards the sketch's aging in one sum, split exactly
+                // where it ages.
+                counted += 1;
+                if counted == left {
+                    self.tick_hits(counted);
+                    (left, counted) = (self.hits_to_batch(), 0);
+                }
             }
         }
+        self.tick_hits(counted);
     }
 
     fn insert(&mut self, slot: u32, weight: u64, hash: u32) {
