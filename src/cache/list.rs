@@ -170,11 +170,25 @@ impl List {
         self.len -= 1;
     }
 
+    /// The commonest move, spelled out: the list's length and head-ness are
+    /// known, so it skips what `unlink` and `push_front` check.
     pub fn move_to_front<T>(&mut self, links: &mut Links<T>, slot: u32) {
-        if self.head != slot {
-            self.unlink(links, slot);
-            self.push_front(links, slot);
+        let head = self.head;
+        if head == slot {
+            return;
         }
+        // Not the head, so it has a predecessor (an index check stops a
+        // broken list here rather than corrupting another).
+        let [p, n] = links.pairs[slot as usize].link;
+        links.pairs[p as usize].link[NEXT] = n;
+        if n != NIL {
+            links.pairs[n as usize].link[PREV] = p;
+        } else {
+            self.tail = p;
+        }
+        links.pairs[slot as usize].link = [NIL, head];
+        links.pairs[head as usize].link[PREV] = slot;
+        self.head = slot;
     }
 
     pub fn pop_back<T>(&mut self, links: &mut Links<T>) -> Option<u32> {

@@ -409,32 +409,39 @@ impl TinyLfu {
         *f += (*f < 15) as u8;
     }
 
-    /// Moves a hit slot to the front of its segment, or promotes it.
+    /// Moves a hit slot to the front of its segment, promoting it from
+    /// probation. Protected and probation hits look alike here: on the one
+    /// main list both go to the front, and a promotion differs only in the
+    /// costs it moves. Which segment a hit lands in is a coin toss the CPU
+    /// cannot predict, so this takes the same branches for both.
+    ///
+    /// With `fit_now` false, protected's overflow is left for the caller to
+    /// demote once ([`Self::fit_protected`]) after a run of hits: demotion
+    /// only moves the split, never the order, so the run ends in the same
+    /// state either way (count-bounded caches; weighted ones demote at once).
     #[inline(always)]
-    fn reorder(&mut self, slot: u32) {
-        match self.links[slot].segment {
-            WINDOW => self.window.move_to_front(&mut self.links, slot),
-            // (At the head already: nothing to do, the last arm.)
-            PROTECTED if self.main.head() != Some(slot) => {
-                self.unlink_main(slot);
-                self.main.push_front(&mut self.links, slot);
-            }
-            PROBATION => {
-                // Promotion, spelled out: this is the commonest move on a hit.
-                let cost = self.cost_of(slot);
-                self.main.unlink(&mut self.links, slot);
-                self.main.push_front(&mut self.links, slot);
-                if self.split == NIL {
-                    self.split = slot;
-                }
-                self.probation_cost -= cost;
-                self.protected_cost += cost;
-                self.links[slot].segment = PROTECTED;
-                if self.protected_cost > self.protected_max {
-                    self.fit_protected();
-                }
-            }
-            _ => {}
+    fn reorder(&mut self, slot: u32, fit_now: bool) {
+        let seg = self.links[slot].segment;
+        if seg == WINDOW {
+            self.window.move_to_front(&mut self.links, slot);
+            return;
+        }
+        if seg == NONE {
+            return;
+        }
+        if slot == self.split {
+            self.split = self.links.prev(slot);
+        }
+        self.main.move_to_front(&mut self.links, slot);
+        if self.split == NIL {
+            self.split = slot;
+        }
+        self.links[slot].segment = PROTECTED;
+        let promoted = (seg == PROBATION) as u64 * self.cost_of(slot);
+        self.probation_cost -= promoted;
+        self.protected_cost += promoted;
+        if (fit_now || self.weighted) && self.protected_cost > self.protected_max {
+            self.fit_protected();
         }
     }
 
@@ -670,7 +677,7 @@ impl Policy for TinyLfu {
         self.count_hit(slot);
         self.observe(true);
         // After observing: a climbing step may just have moved this slot.
-        self.reorder(slot);
+        self.reorder(slot, true);
     }
 
     fn access_run(&mut self, hits: &[u32], resident: &[bool]) {
@@ -691,7 +698,7 @@ impl Policy for TinyLfu {
             }
             if resident.get(slot as usize).copied().unwrap_or(false) {
                 self.count_hit(slot);
-                self.reorder(slot);
+                self.reorder(slot, false);
                 // Counted towards the sketch's aging in one sum, split exactly
                 // where it ages.
                 counted += 1;
@@ -702,6 +709,7 @@ impl Policy for TinyLfu {
             }
         }
         self.tick_hits(counted);
+        self.fit_protected();
     }
 
     fn insert(&mut self, slot: u32, weight: u64, hash: u32) {
