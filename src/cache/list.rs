@@ -67,6 +67,11 @@ impl<T: Copy + Default> Links<T> {
         }
     }
 
+    /// `slot`'s tag, if the slot exists.
+    pub fn get(&self, slot: u32) -> Option<&T> {
+        self.pairs.get(slot as usize).map(|n| &n.tag)
+    }
+
     /// Unlinks every slot and resets every tag.
     pub fn clear(&mut self) {
         self.pairs.fill(Node::default());

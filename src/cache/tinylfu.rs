@@ -696,7 +696,11 @@ impl Policy for TinyLfu {
                     self.links.prefetch(s, true);
                 }
             }
-            if resident.get(slot as usize).copied().unwrap_or(false) {
+            // Resident is what the slot's own segment says: no need to read
+            // the store's array.
+            let here = self.links.get(slot).is_some_and(|m| m.segment != NONE);
+            debug_assert_eq!(here, resident.get(slot as usize) == Some(&true));
+            if here {
                 self.count_hit(slot);
                 self.reorder(slot, false);
                 // Counted towards the sketch's aging in one sum, split exactly
