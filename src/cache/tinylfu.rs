@@ -893,6 +893,73 @@ mod tests {
         })
     }
 
+    /// Replays `keys` as the JS side does: hits logged and handed over in runs
+    /// (`Store::replay`) before each miss's insert. Returns the evictions in
+    /// order, and the store.
+    fn replay_in_runs(keys: impl Iterator<Item = u32>, mut store: Store) -> (Vec<u32>, Store) {
+        let (mut slot_of, mut key_of) = (HashMap::new(), HashMap::new());
+        let (mut run, mut ev, mut evicted) = (Vec::new(), Vec::new(), Vec::new());
+        for k in keys {
+            if let Some(&s) = slot_of.get(&k) {
+                run.push(s);
+                continue;
+            }
+            store.replay(&run);
+            run.clear();
+            ev.clear();
+            let s = store.insert(1, hash_int(k), &mut ev).unwrap();
+            slot_of.insert(k, s);
+            key_of.insert(s, k);
+            for e in &ev {
+                evicted.push(key_of[e]);
+                slot_of.remove(&key_of[e]);
+            }
+        }
+        store.replay(&run);
+        (evicted, store)
+    }
+
+    #[test]
+    fn runs_of_hits_end_where_hits_one_by_one_do() {
+        // A run counts its hits towards aging in one sum and demotes
+        // protected's overflow once at its end; the state after each run, and
+        // so every later decision, must match single hits exactly.
+        for (cap, seed) in [(16, 1), (100, 2), (500, 3)] {
+            let keys: Vec<u32> = skewed(60_000, &mut Rng(seed))
+                .zip(sliding(60_000, &mut Rng(seed + 9)))
+                .map(|(a, b)| if a % 3 == 0 { b } else { a % 2_000 })
+                .collect();
+            let (evicted, runs) = replay_in_runs(keys.iter().copied(), tinylfu(cap, 0.01));
+            let mut one = tinylfu(cap, 0.01);
+            let (mut slot_of, mut key_of, mut ev, mut single) =
+                (HashMap::new(), HashMap::new(), Vec::new(), Vec::new());
+            for &k in &keys {
+                if let Some(&s) = slot_of.get(&k) {
+                    one.access(s).unwrap();
+                    continue;
+                }
+                ev.clear();
+                let s = one.insert(1, hash_int(k), &mut ev).unwrap();
+                slot_of.insert(k, s);
+                key_of.insert(s, k);
+                for e in &ev {
+                    single.push(key_of[e]);
+                    slot_of.remove(&key_of[e]);
+                }
+            }
+            assert!(evicted.len() > 1_000, "cap {cap}: a workload that evicts");
+            assert_eq!(evicted, single, "cap {cap}: evictions differ");
+            let order = |st: &Store| {
+                let mut v = Vec::new();
+                st.for_each(false, |s| v.push(s));
+                v
+            };
+            assert_eq!(order(&runs), order(&one), "cap {cap}");
+            assert_eq!(runs.policy_state(), one.policy_state());
+            runs.check_invariants().unwrap();
+        }
+    }
+
     #[test]
     fn a_leaving_entry_hands_its_count_back_to_the_sketch() {
         let mut p = TinyLfu::new(limits(8), 1);
