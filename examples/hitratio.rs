@@ -128,6 +128,7 @@ fn tuning(sets: &[String]) -> Tuning {
             "ghost" => t.ghost = f,
             "ghost_step" => t.ghost_step = f,
             "ghost_accel" => t.ghost_accel = f,
+            "victim_pool" => t.victim_pool = f as u32,
             _ => panic!("--set {s}: unknown knob"),
         }
     }
