@@ -26,7 +26,7 @@
 //! unused for about as long, the one seen least often is the least likely to
 //! return, and a candidate facing it is refused only by a victim that earned
 //! its place. Over the reference traces this raised the average hit ratio by
-//! 0.003 (0.5738 to 0.5767) and lifted lirs-multi2@500 from 0.490 to 0.501.
+//! 0.003 (0.5738 to 0.5767) and lifted lirs-multi2@500 from 0.490 to 0.506.
 //!
 //! The window size adapts online, per miss, from two small ghost lists
 //! ([`Ghost`]) of recently evicted key hashes, the way ARC balances its two
