@@ -157,3 +157,26 @@ test('loadTraceSync decodes both trace formats and names bad paths', (t) => {
   const web07 = path.join(__dirname, '..', '..', 'shared', 'traces', 'web07.trace.xz')
   if (fs.existsSync(web07)) assert.equal(loadTraceSync(web07).length, 76118)
 })
+
+test('LEAKGUARD_CACHE_SEED fixes tinylfu admission tie-breaks; without it each cache draws its own', (t) => {
+  const saved = process.env.LEAKGUARD_CACHE_SEED
+  t.after(() => {
+    if (saved === undefined) delete process.env.LEAKGUARD_CACHE_SEED
+    else process.env.LEAKGUARD_CACHE_SEED = saved
+  })
+  // 40 keys cycling through 20 slots: every count saturates alike, so only
+  // the random tie-breaks decide which keys stay.
+  const residents = (seed) => {
+    if (seed === undefined) delete process.env.LEAKGUARD_CACHE_SEED
+    else process.env.LEAKGUARD_CACHE_SEED = String(seed)
+    const c = new LRUCache({ max: 20, policy: 'tinylfu' }) // the seed is read here
+    delete process.env.LEAKGUARD_CACHE_SEED
+    for (let round = 0; round < 200; round++) {
+      for (let k = 0; k < 40; k++) if (c.get(k) === undefined) c.set(k, k)
+    }
+    return [...c.keys()]
+  }
+  assert.deepEqual(residents(1), residents(1))
+  assert.notDeepEqual(residents(1), residents(2))
+  assert.notDeepEqual(residents(undefined), residents(undefined))
+})

@@ -13,6 +13,10 @@
 // Then get-hit throughput of the two policies in the same run (warm cache of
 // 10,000 string keys, uniform gets), with the ratio tinylfu / lru.
 
+// The same admission tie-breaks as the Rust replay's default seed, so the two
+// replays agree exactly (without it every cache seeds itself unpredictably).
+process.env.LEAKGUARD_CACHE_SEED ??= '24301'
+
 const fs = require('node:fs')
 const path = require('node:path')
 const { LRUCache } = require('..')

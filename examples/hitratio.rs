@@ -23,6 +23,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// The policy seed, as `npm run bench:hitratio` sets it (`LEAKGUARD_CACHE_SEED`),
+/// so both replays make the same admission tie-breaks.
+const SEED: u64 = 24301;
+
 struct Row {
     file: String,
     capacity: u32,
@@ -124,6 +128,7 @@ fn tuning(sets: &[String]) -> Tuning {
             "ghost" => t.ghost = f,
             "ghost_step" => t.ghost_step = f,
             "ghost_accel" => t.ghost_accel = f,
+            "victim_pool" => t.victim_pool = f as u32,
             _ => panic!("--set {s}: unknown knob"),
         }
     }
@@ -133,12 +138,17 @@ fn tuning(sets: &[String]) -> Tuning {
 fn main() {
     let mut readme = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/traces/README.md");
     let (mut only, mut sets, mut skip_lru) = (None, Vec::new(), false);
+    let mut seed = std::env::var("LEAKGUARD_CACHE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SEED);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--only" => only = args.next(),
             "--set" => sets.push(args.next().expect("--set knob=value")),
             "--no-lru" => skip_lru = true,
+            "--seed" => seed = args.next().and_then(|s| s.parse().ok()).expect("--seed N"),
             _ => readme = PathBuf::from(a),
         }
     }
@@ -185,7 +195,7 @@ fn main() {
         } else {
             replay(keys, Store::with_seed(PolicyKind::Lru, limits, 1).unwrap()).0
         };
-        let policy = TinyLfu::with_tuning(limits, 0x5eed, t);
+        let policy = TinyLfu::with_tuning(limits, seed, t);
         let (tl, store) = replay(keys, Store::with_policy(Box::new(policy), limits));
         store.check_invariants().expect("bookkeeping");
         let secs = t0.elapsed().as_secs_f64();

@@ -241,7 +241,14 @@ pub fn core_create(env: Env, options: CoreOptions) -> Result<f64> {
         max_entries: options.max,
         max_weight: weight(options.max_size),
     };
-    let store = Store::new(kind, limits).map_err(|e| to_js(&env, store_error(e)))?;
+    // A fixed seed makes admission tie-breaks reproducible (the hit-ratio
+    // bench sets it to match the Rust replay); by default they are unpredictable.
+    let seed = std::env::var("LEAKGUARD_CACHE_SEED").ok();
+    let store = match seed.and_then(|s| s.parse().ok()) {
+        Some(seed) => Store::with_seed(kind, limits, seed),
+        None => Store::new(kind, limits),
+    }
+    .map_err(|e| to_js(&env, store_error(e)))?;
     let core = Core {
         store,
         log: Buf::new(options.log_len as usize),

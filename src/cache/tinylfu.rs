@@ -20,7 +20,17 @@
 //!
 //! The main space is segmented: entries hit while on probation move to the
 //! protected segment (about 80% of the main space), whose overflow is demoted
-//! back to probation, so one hit does not buy long residence.
+//! back to probation, so one hit does not buy long residence. Its victim is
+//! the least counted of probation's oldest few entries ([`Tuning::victim_pool`],
+//! the oldest on ties), not simply the oldest: among entries that all went
+//! unused for about as long, the one seen least often is the least likely to
+//! return, and a candidate facing it is refused only by a victim that earned
+//! its place. Over the reference traces this raised the average hit ratio by
+//! 0.003 (0.5738 to 0.5767) and lifted lirs-multi2@500 from 0.490 to 0.506.
+//! Only a contest picks so: while the window is below its target (the ghosts
+//! found recency paying) the main space gives up its least recent entry, which
+//! helped recency-heavy rows (lirs-sprite +0.002 to +0.004) more than it cost
+//! frequency-heavy ones (lirs-cpp@100 −0.002); average 0.5770.
 //!
 //! The window size adapts online, per miss, from two small ghost lists
 //! ([`Ghost`]) of recently evicted key hashes, the way ARC balances its two
@@ -52,7 +62,7 @@
 //!
 //! Iteration order ([`Policy::for_each`]): the window, then the protected
 //! segment, then probation, each most recent first; `reverse` is the exact
-//! reverse, so it starts with the main space's next victim. Unlike LRU, that is
+//! reverse, so it starts where the main space picks its victims. Unlike LRU, that is
 //! only a likely eviction order: which of the window's candidate and the main
 //! space's victim goes is decided by their frequencies at eviction time.
 
@@ -87,7 +97,11 @@ pub struct Tuning {
     pub protected: f64,
     /// Sketch counters per expected entry.
     pub counters_per_entry: u32,
-    /// Sketch ages after this many increments per expected entry.
+    /// Sketch ages after this many requests per expected entry. 16 rather
+    /// than 8: the longer memory gained on small caches of every kind
+    /// (average 0.5770 to 0.5778 over the reference rows, 0.6537 to 0.6547 over
+    /// untabled ones; the only loss over 0.001 was lirs-sprite@200, −0.002).
+    /// 20 began to lose more.
     pub sample_factor: u32,
     pub doorkeeper: bool,
     /// Requests per climbing sample, per expected entry (and at least `min_period`).
@@ -115,6 +129,10 @@ pub struct Tuning {
     /// times, so a long drift (a workload changing phase) is followed fast
     /// while alternating hits (noise) keep single steps.
     pub ghost_accel: f64,
+    /// The main space's victim is the least counted of this many of
+    /// probation's oldest entries (1: always the oldest). 12 measured best:
+    /// 4 gained little, 8 to 64 about the same.
+    pub victim_pool: u32,
 }
 
 impl Default for Tuning {
@@ -123,7 +141,7 @@ impl Default for Tuning {
             window: 0.01,
             protected: 0.8,
             counters_per_entry: 32,
-            sample_factor: 8,
+            sample_factor: 16,
             doorkeeper: false,
             period_factor: 20.0,
             min_period: 0,
@@ -134,6 +152,7 @@ impl Default for Tuning {
             ghost: 0.05,
             ghost_step: 1.0,
             ghost_accel: 2.0,
+            victim_pool: 12,
         }
     }
 }
@@ -239,6 +258,8 @@ pub struct TinyLfu {
     main_ghost: Ghost,
     ghost_step: f64,
     ghost_accel: f64,
+    /// See [`Tuning::victim_pool`].
+    victim_pool: u32,
     /// Consecutive ghost hits in the same direction, signed (+ grows the window).
     streak: f64,
     /// The slot `victim` last named and the segment it leaves, remembered in
@@ -303,6 +324,7 @@ impl TinyLfu {
             main_ghost: Ghost::new(ghost_len),
             ghost_step: t.ghost_step,
             ghost_accel: t.ghost_accel.max(1.0),
+            victim_pool: t.victim_pool.max(1),
             streak: 0.0,
             pending: (u32::MAX, NONE),
         };
@@ -533,7 +555,9 @@ impl TinyLfu {
             }
             return Some(candidate);
         }
-        self.main_victim().or_else(|| self.window.tail())
+        // No contest: the window is below its target because the ghosts found
+        // recency paying, so the main space gives up its least recent entry.
+        self.main.tail().or_else(|| self.window.tail())
     }
 
     /// On a miss: a key the window evicted recently would have hit in a larger
@@ -558,9 +582,27 @@ impl TinyLfu {
         self.fit_protected();
     }
 
-    /// Probation's tail or, with probation empty, protected's.
+    /// The victim a candidate competes with: the least counted of probation's
+    /// oldest [`Tuning::victim_pool`] entries (the oldest on ties) or, with
+    /// probation empty, protected's tail.
+    /// A miss-path walk over the same few slots every time, so they stay cached.
     fn main_victim(&self) -> Option<u32> {
-        self.main.tail()
+        let tail = self.main.tail()?;
+        if tail == self.split {
+            return Some(tail); // probation is empty
+        }
+        let (mut slot, mut best) = (tail, (self.links[tail].freq, tail));
+        for _ in 1..self.victim_pool {
+            slot = self.links.prev(slot);
+            if slot == NIL || slot == self.split {
+                break; // probation ends here
+            }
+            let freq = self.links[slot].freq;
+            if freq < best.0 {
+                best = (freq, slot);
+            }
+        }
+        Some(best.1)
     }
 
     /// Checks the segment bookkeeping; `Err` names the first broken rule.
@@ -974,6 +1016,76 @@ mod tests {
         assert_eq!(p.links[3].freq, 7, "its history, plus this sighting");
         p.insert(4, 1, 43);
         assert_eq!(p.links[4].freq, 1, "a new key starts at one");
+        p.check().unwrap();
+    }
+
+    /// A full cache of 10 with a one-entry window: slot 9 in the window,
+    /// slots 8 down to 0 on probation, 0 the oldest; every count 1.
+    fn probation_of_nine(pool: u32) -> TinyLfu {
+        let t = Tuning {
+            window: 0.1,
+            victim_pool: pool,
+            ..Tuning::default()
+        };
+        let mut p = TinyLfu::with_tuning(limits(10), 1, t);
+        p.ensure(16);
+        for s in 0..10 {
+            p.insert(s, 1, 100 + s);
+        }
+        assert_eq!(p.main.tail(), Some(0));
+        assert!((0..9).all(|s| p.links[s as u32].segment == PROBATION));
+        p
+    }
+
+    #[test]
+    fn the_main_victim_is_the_least_counted_of_probations_oldest() {
+        let mut p = probation_of_nine(4);
+        assert_eq!(p.main_victim(), Some(0), "all equal: the oldest");
+        p.links[0].freq = 5;
+        p.links[1].freq = 3;
+        p.links[2].freq = 2;
+        p.links[3].freq = 2;
+        p.links[4].freq = 0; // fifth oldest: outside a pool of 4
+        assert_eq!(
+            p.main_victim(),
+            Some(2),
+            "the least counted, oldest on ties"
+        );
+        assert_eq!(p.victim(), Some(0), "no contest: the least recent");
+        p.insert(10, 1, 110);
+        assert_eq!(p.victim(), Some(9), "a count of 1 loses to 2");
+        p.links[9].freq = 4;
+        assert_eq!(p.victim(), Some(2), "a count of 4 wins against it");
+        assert_eq!(p.links[9].segment, PROBATION);
+        p.remove(2);
+        p.check().unwrap();
+
+        let mut p = probation_of_nine(1);
+        p.links[0].freq = 5;
+        assert_eq!(p.main_victim(), Some(0), "a pool of one: always the oldest");
+    }
+
+    #[test]
+    fn the_victim_pool_never_reaches_into_protected() {
+        let mut p = probation_of_nine(12);
+        // Hits promote slots 2..9's probation entries; the cache's protected
+        // target (80% of a main space of 9) keeps the oldest two on probation.
+        for s in 2..9 {
+            p.access(s);
+        }
+        assert_eq!(p.probation_cost, 2);
+        p.links[1].freq = 9;
+        p.links[0].freq = 9;
+        assert_eq!(
+            p.main_victim(),
+            Some(0),
+            "protected counts of 2 do not count"
+        );
+        // With probation empty, protected's oldest.
+        p.remove(0);
+        p.remove(1);
+        assert_eq!(p.probation_cost, 0);
+        assert_eq!(p.main_victim(), Some(2));
         p.check().unwrap();
     }
 
