@@ -168,7 +168,7 @@ class LRUCache {
         const log = this.#log
         let p = this.#pos
         log[p] = s
-        this.#stamps[s] = this.#epoch // so an insert does not take it as a victim
+        if (this.#chooses) this.#stamps[s] = this.#epoch // so an insert does not take it as a victim
         if (++p === LOG_LEN) {
           coreDrain(this.#core, p)
           p = 0
