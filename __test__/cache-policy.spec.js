@@ -179,4 +179,14 @@ test('LEAKGUARD_CACHE_SEED fixes tinylfu admission tie-breaks; without it each c
   assert.deepEqual(residents(1), residents(1))
   assert.notDeepEqual(residents(1), residents(2))
   assert.notDeepEqual(residents(undefined), residents(undefined))
+  // Set but not a seed: refused, naming the variable and the value.
+  for (const bad of ['abc', '-1', '1.5', '18446744073709551616']) {
+    process.env.LEAKGUARD_CACHE_SEED = bad
+    assert.throws(() => new LRUCache({ max: 20, policy: 'tinylfu' }), {
+      name: 'RangeError',
+      code: 'ERR_LEAKGUARD_OPTION',
+      message: new RegExp(`LEAKGUARD_CACHE_SEED .*got "${bad.replace('.', '\\.')}"`),
+    })
+  }
+  delete process.env.LEAKGUARD_CACHE_SEED
 })

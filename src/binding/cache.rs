@@ -243,8 +243,20 @@ pub fn core_create(env: Env, options: CoreOptions) -> Result<f64> {
     };
     // A fixed seed makes admission tie-breaks reproducible (the hit-ratio
     // bench sets it to match the Rust replay); by default they are unpredictable.
-    let seed = std::env::var("LEAKGUARD_CACHE_SEED").ok();
-    let store = match seed.and_then(|s| s.parse().ok()) {
+    // Set but unreadable, it is refused rather than silently not honoured.
+    let seed = match std::env::var_os("LEAKGUARD_CACHE_SEED") {
+        None => None,
+        Some(v) => match v.to_str().and_then(|s| s.trim().parse::<u64>().ok()) {
+            Some(seed) => Some(seed),
+            None => {
+                let msg = format!(
+                    "LEAKGUARD_CACHE_SEED must be an integer from 0 to 2^64 - 1, got {v:?}"
+                );
+                return Err(throw(&env, Kind::Range, "ERR_LEAKGUARD_OPTION", &msg));
+            }
+        },
+    };
+    let store = match seed {
         Some(seed) => Store::with_seed(kind, limits, seed),
         None => Store::new(kind, limits),
     }
