@@ -882,25 +882,46 @@ mod tests {
     }
 
     /// Replays integer keys through a store; returns (hit ratio, store).
-    fn replay(keys: impl Iterator<Item = u32>, mut store: Store) -> (f64, Store) {
+    fn replay(keys: impl Iterator<Item = u32>, store: Store) -> (f64, Store) {
+        let mut n = 0u32;
+        let (hits, _, store) = replay_with(keys.inspect(|_| n += 1), store, false);
+        (hits as f64 / n as f64, store)
+    }
+
+    /// Replays integer keys through a store, a miss inserting the key. Hits go
+    /// to the store one by one or, `in_runs`, logged and handed over in runs
+    /// before each insert (`Store::replay`), as the JS side does. Returns the
+    /// hits, the evicted keys in order, and the store.
+    fn replay_with(
+        keys: impl Iterator<Item = u32>,
+        mut store: Store,
+        in_runs: bool,
+    ) -> (u32, Vec<u32>, Store) {
         let (mut slot_of, mut key_of) = (HashMap::new(), HashMap::new());
-        let (mut hits, mut n, mut ev) = (0u32, 0u32, Vec::new());
+        let (mut hits, mut run, mut ev, mut evicted) = (0, Vec::new(), Vec::new(), Vec::new());
         for k in keys {
-            n += 1;
             if let Some(&s) = slot_of.get(&k) {
                 hits += 1;
-                store.access(s).unwrap();
+                if in_runs {
+                    run.push(s);
+                } else {
+                    store.access(s).unwrap();
+                }
                 continue;
             }
+            store.replay(&run);
+            run.clear();
             ev.clear();
             let s = store.insert(1, hash_int(k), &mut ev).unwrap();
             slot_of.insert(k, s);
             key_of.insert(s, k);
             for e in &ev {
+                evicted.push(key_of[e]);
                 slot_of.remove(&key_of[e]);
             }
         }
-        (hits as f64 / n as f64, store)
+        store.replay(&run);
+        (hits, evicted, store)
     }
 
     fn tinylfu(cap: u32, window: f64) -> Store {
@@ -935,32 +956,6 @@ mod tests {
         })
     }
 
-    /// Replays `keys` as the JS side does: hits logged and handed over in runs
-    /// (`Store::replay`) before each miss's insert. Returns the evictions in
-    /// order, and the store.
-    fn replay_in_runs(keys: impl Iterator<Item = u32>, mut store: Store) -> (Vec<u32>, Store) {
-        let (mut slot_of, mut key_of) = (HashMap::new(), HashMap::new());
-        let (mut run, mut ev, mut evicted) = (Vec::new(), Vec::new(), Vec::new());
-        for k in keys {
-            if let Some(&s) = slot_of.get(&k) {
-                run.push(s);
-                continue;
-            }
-            store.replay(&run);
-            run.clear();
-            ev.clear();
-            let s = store.insert(1, hash_int(k), &mut ev).unwrap();
-            slot_of.insert(k, s);
-            key_of.insert(s, k);
-            for e in &ev {
-                evicted.push(key_of[e]);
-                slot_of.remove(&key_of[e]);
-            }
-        }
-        store.replay(&run);
-        (evicted, store)
-    }
-
     #[test]
     fn runs_of_hits_end_where_hits_one_by_one_do() {
         // A run counts its hits towards aging in one sum and demotes
@@ -971,24 +966,8 @@ mod tests {
                 .zip(sliding(60_000, &mut Rng(seed + 9)))
                 .map(|(a, b)| if a % 3 == 0 { b } else { a % 2_000 })
                 .collect();
-            let (evicted, runs) = replay_in_runs(keys.iter().copied(), tinylfu(cap, 0.01));
-            let mut one = tinylfu(cap, 0.01);
-            let (mut slot_of, mut key_of, mut ev, mut single) =
-                (HashMap::new(), HashMap::new(), Vec::new(), Vec::new());
-            for &k in &keys {
-                if let Some(&s) = slot_of.get(&k) {
-                    one.access(s).unwrap();
-                    continue;
-                }
-                ev.clear();
-                let s = one.insert(1, hash_int(k), &mut ev).unwrap();
-                slot_of.insert(k, s);
-                key_of.insert(s, k);
-                for e in &ev {
-                    single.push(key_of[e]);
-                    slot_of.remove(&key_of[e]);
-                }
-            }
+            let (_, evicted, runs) = replay_with(keys.iter().copied(), tinylfu(cap, 0.01), true);
+            let (_, single, one) = replay_with(keys.iter().copied(), tinylfu(cap, 0.01), false);
             assert!(evicted.len() > 1_000, "cap {cap}: a workload that evicts");
             assert_eq!(evicted, single, "cap {cap}: evictions differ");
             let order = |st: &Store| {
