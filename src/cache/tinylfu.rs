@@ -496,7 +496,10 @@ impl TinyLfu {
 
     /// How many hits a run may count before handing them to [`Self::tick_hits`]:
     /// up to the sketch's next aging, or one at a time for the climber, which
-    /// samples request by request.
+    /// samples request by request. (With the climber, a tuning experiment not
+    /// reachable from JS, a run is not exactly hits one by one: a climbing step
+    /// comes after the hit that completes its sample rather than before, and
+    /// it drains the window to a split not yet moved past protected's overflow.)
     fn hits_to_batch(&self) -> u32 {
         if self.climber.is_some() {
             1
