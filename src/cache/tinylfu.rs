@@ -379,10 +379,17 @@ impl TinyLfu {
     /// Takes `slot` off the main list, keeping the split on a protected slot.
     #[inline(always)]
     fn unlink_main(&mut self, slot: u32) {
+        self.leave_split(slot);
+        self.main.unlink(&mut self.links, slot);
+    }
+
+    /// Before `slot` leaves its place on the main list: if it is the split,
+    /// the split steps to the protected slot before it (or none).
+    #[inline(always)]
+    fn leave_split(&mut self, slot: u32) {
         if slot == self.split {
             self.split = self.links.prev(slot);
         }
-        self.main.unlink(&mut self.links, slot);
     }
 
     /// Puts `slot` at the head of `seg`.
@@ -451,9 +458,7 @@ impl TinyLfu {
         if seg == NONE {
             return;
         }
-        if slot == self.split {
-            self.split = self.links.prev(slot);
-        }
+        self.leave_split(slot);
         self.main.move_to_front(&mut self.links, slot);
         if self.split == NIL {
             self.split = slot;
@@ -646,14 +651,7 @@ impl TinyLfu {
         if let Some(b) = bad {
             return Err(b);
         }
-        if self.split != NIL
-            && self
-                .links
-                .tags()
-                .nth(self.split as usize)
-                .map(|m| m.segment)
-                != Some(PROTECTED)
-        {
+        if self.split != NIL && self.links.get(self.split).map(|m| m.segment) != Some(PROTECTED) {
             return Err(format!("split {} is not a protected slot", self.split));
         }
         let main_len = walked[1].0 + walked[2].0;
