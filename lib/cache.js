@@ -247,7 +247,7 @@ class LRUCache {
         const log = this.#log
         let p = this.#pos
         log[p] = s
-        this.#stamps[s] = this.#epoch
+        if (this.#chooses) this.#stamps[s] = this.#epoch
         if (++p === LOG_LEN) {
           coreDrain(this.#core, p)
           p = 0
@@ -273,7 +273,7 @@ class LRUCache {
 
   #touch(s) {
     this.#log[this.#pos] = s
-    this.#stamps[s] = this.#epoch
+    if (this.#chooses) this.#stamps[s] = this.#epoch // read only when inserts choose slots in JS
     if (++this.#pos === LOG_LEN) {
       coreDrain(this.#core, this.#pos)
       this.#pos = 0
