@@ -138,10 +138,12 @@ fn tuning(sets: &[String]) -> Tuning {
 fn main() {
     let mut readme = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/traces/README.md");
     let (mut only, mut sets, mut skip_lru) = (None, Vec::new(), false);
-    let mut seed = std::env::var("LEAKGUARD_CACHE_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(SEED);
+    // As the binding: a variable that is set must be a seed.
+    let mut seed = std::env::var("LEAKGUARD_CACHE_SEED").map_or(SEED, |s| {
+        s.trim()
+            .parse()
+            .expect("LEAKGUARD_CACHE_SEED: an integer from 0 to 2^64 - 1")
+    });
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
