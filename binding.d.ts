@@ -196,9 +196,10 @@ export declare function inspectSnapshot(path: string, options?: HeapOptions | un
 export declare function inspectSnapshotSync(path: string, options?: HeapOptions | undefined | null): SnapshotInspection
 
 /**
- * Reads a cache access trace (`.xz`: big-endian u32 keys; `.gz`: one decimal
- * key per line) into its keys, in order. Blocks while it decodes (about 0.1 s
- * for 5 million keys): meant for benchmarks, not request paths.
+ * Reads a cache access trace (gzip, xz or uncompressed; one decimal key per
+ * line, or big-endian u32 keys back to back) into its keys, in order. Blocks
+ * while it decodes (about 0.1 s for 5 million keys): meant for benchmarks,
+ * not request paths.
  */
 export declare function loadTraceSync(path: string): Uint32Array
 

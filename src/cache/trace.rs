@@ -1,30 +1,33 @@
 //! Decoding of recorded cache access traces into integer key streams, for the
 //! hit-ratio harnesses (the Rust replay example and the JS benchmark).
 //!
-//! Two formats, chosen by file name:
-//! - `.xz`: xz-compressed unsigned 32-bit big-endian keys, back to back;
-//! - `.gz`: gzip-compressed text, one decimal integer key per line; lines that
-//!   are not a number are skipped. Keys past `u32` are folded (high word xor low).
+//! The traces' README names two formats: xz-compressed unsigned 32-bit
+//! big-endian keys back to back, and gzip-compressed text with one decimal
+//! integer key per line. The compression is recognised by its magic bytes
+//! (gzip, xz, or none), not by the file's name, and the encoding by content:
+//! a stream of printable text is one key per line (lines that are not a number
+//! are skipped; keys past `u32` are folded, high word xor low), anything else
+//! is big-endian `u32`s. So an uncompressed or differently named copy of
+//! either format reads the same.
 
 use flate2::read::GzDecoder;
 use std::fmt;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0];
+
+/// A trace that could not be read or decompressed: its path and why.
 #[derive(Debug)]
-pub enum TraceError {
-    /// The name ends in neither `.xz` nor `.gz`.
-    Format(String),
-    /// Reading or decompressing failed.
-    Io(String, String),
+pub struct TraceError {
+    pub path: String,
+    pub reason: String,
 }
 
 impl fmt::Display for TraceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TraceError::Format(p) => write!(f, "trace {p:?} must end in .xz or .gz"),
-            TraceError::Io(p, e) => write!(f, "cannot read trace {p:?}: {e}"),
-        }
+        write!(f, "cannot read trace {:?}: {}", self.path, self.reason)
     }
 }
 
@@ -32,22 +35,35 @@ impl std::error::Error for TraceError {}
 
 /// Reads a whole trace file into its key stream.
 pub fn load(path: &Path) -> Result<Vec<u32>, TraceError> {
-    let name = path.to_string_lossy().into_owned();
-    let io = |e: &dyn fmt::Display| TraceError::Io(name.clone(), e.to_string());
-    if name.ends_with(".xz") {
-        let file = std::fs::File::open(path).map_err(|e| io(&e))?;
-        let mut raw = Vec::new();
-        lzma_rs::xz_decompress(&mut BufReader::new(file), &mut raw).map_err(|e| io(&e))?;
-        Ok(decode_be32(&raw))
-    } else if name.ends_with(".gz") {
-        let file = std::fs::File::open(path).map_err(|e| io(&e))?;
-        let mut text = String::new();
-        GzDecoder::new(BufReader::new(file))
-            .read_to_string(&mut text)
+    let io = |e: &dyn fmt::Display| TraceError {
+        path: path.to_string_lossy().into_owned(),
+        reason: e.to_string(),
+    };
+    let file = std::fs::read(path).map_err(|e| io(&e))?;
+    let raw = if file.starts_with(GZIP_MAGIC) {
+        let mut out = Vec::new();
+        GzDecoder::new(&file[..])
+            .read_to_end(&mut out)
             .map_err(|e| io(&e))?;
-        Ok(decode_lines(&text))
+        out
+    } else if file.starts_with(XZ_MAGIC) {
+        let mut out = Vec::new();
+        lzma_rs::xz_decompress(&mut BufReader::new(&file[..]), &mut out).map_err(|e| io(&e))?;
+        out
     } else {
-        Err(TraceError::Format(name))
+        file
+    };
+    Ok(decode(&raw))
+}
+
+/// Text keys if the stream is printable text, else big-endian `u32`s.
+pub fn decode(raw: &[u8]) -> Vec<u32> {
+    let text = raw
+        .iter()
+        .all(|&b| matches!(b, b' '..=b'~' | b'\n' | b'\r' | b'\t'));
+    match std::str::from_utf8(raw) {
+        Ok(s) if text => decode_lines(s),
+        _ => decode_be32(raw),
     }
 }
 
@@ -80,9 +96,30 @@ mod tests {
     }
 
     #[test]
-    fn refuses_unknown_names_and_missing_files() {
-        let e = load(Path::new("a.txt")).unwrap_err().to_string();
-        assert_eq!(e, "trace \"a.txt\" must end in .xz or .gz");
+    fn recognises_formats_by_content_not_name() {
+        let dir = std::env::temp_dir().join(format!("leakguard-trace-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = "5\n*\n6\n5\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+        let mut xz = Vec::new();
+        lzma_rs::xz_compress(&mut &[0u8, 0, 0, 5, 0, 0, 1, 0][..], &mut xz).unwrap();
+        for (name, bytes, keys) in [
+            ("a.trace.gz", gz.finish().unwrap(), vec![5, 6, 5]),
+            ("b.trace.xz", xz.clone(), vec![5, 256]),
+            ("c.trace", text.as_bytes().to_vec(), vec![5, 6, 5]),
+            ("d.bin", xz, vec![5, 256]),
+            ("e.raw", vec![0, 0, 0, 9, 0, 0], vec![9]),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).unwrap();
+            assert_eq!(load(&path).unwrap(), keys, "{name}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn names_the_file_it_cannot_read() {
         let e = load(Path::new("/nonexistent/t.gz"))
             .unwrap_err()
             .to_string();
@@ -90,5 +127,12 @@ mod tests {
             e.starts_with("cannot read trace \"/nonexistent/t.gz\": "),
             "{e}"
         );
+        let dir = std::env::temp_dir().join(format!("leakguard-trace-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("broken.gz");
+        std::fs::write(&path, [0x1f, 0x8b, 8, 0, 0]).unwrap();
+        let e = load(&path).unwrap_err().to_string();
+        assert!(e.starts_with("cannot read trace "), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
