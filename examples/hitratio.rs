@@ -30,49 +30,62 @@ const SEED: u64 = 24301;
 struct Row {
     file: String,
     capacity: u32,
-    /// Reference columns (name, ratio), OPT last if present.
-    refs: Vec<(String, f64)>,
+    /// One value per reference column of the header (`names`), `None` where
+    /// the cell is blank or not a number.
+    refs: Vec<Option<f64>>,
 }
 
-fn parse_table(readme: &str) -> Vec<Row> {
-    let mut header: Vec<String> = Vec::new();
+/// A number cell ("0.4558", "1,000"), or `None` for a blank, "n/a" or "-".
+fn cell_number(cell: &str) -> Option<f64> {
+    let t: String = cell.chars().filter(|&c| c != ',' && c != '_').collect();
+    t.parse().ok().filter(|x: &f64| x.is_finite())
+}
+
+/// The reference columns' names and the rows of the table whose header starts
+/// with "trace": every row naming a file with a whole capacity, whatever the
+/// file's name (an unreadable one is reported as skipped, not dropped unseen).
+fn parse_table(readme: &str) -> (Vec<String>, Vec<Row>) {
+    let (mut names, mut cap_col) = (Vec::new(), None);
     let mut rows = Vec::new();
-    for line in readme.lines() {
-        let cells: Vec<&str> = line
-            .trim()
-            .trim_matches('|')
-            .split('|')
-            .map(str::trim)
-            .collect();
-        if cells.len() < 5 {
+    for line in readme.lines().map(str::trim) {
+        if !line.starts_with('|') {
             continue;
         }
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
         if cells[0] == "trace" {
-            header = cells.iter().map(|s| s.to_string()).collect();
+            cap_col = cells
+                .iter()
+                .position(|&h| h == "capacity")
+                .filter(|&i| i > 0);
+            names = cap_col.map_or(Vec::new(), |i| {
+                cells[i + 1..].iter().map(|s| s.to_string()).collect()
+            });
             continue;
         }
-        if header.is_empty() || !(cells[0].ends_with(".gz") || cells[0].ends_with(".xz")) {
+        let Some(ci) = cap_col else { continue };
+        if cells[0].is_empty() || cells[0].chars().all(|c| c == '-' || c == ':') {
             continue;
         }
-        let col = |name: &str| header.iter().position(|h| h == name);
-        let Some(cap) = col("capacity").and_then(|i| cells[i].parse().ok()) else {
+        let Some(cap) = cells.get(ci).and_then(|c| cell_number(c)) else {
             continue;
         };
-        let first_ref = col("capacity").unwrap() + 1;
-        let refs = (first_ref..header.len().min(cells.len()))
-            .filter_map(|i| Some((header[i].clone(), cells[i].parse().ok()?)))
+        if cap < 1.0 || cap.fract() != 0.0 || cap > u32::MAX as f64 {
+            continue;
+        }
+        let refs = (0..names.len())
+            .map(|i| cells.get(ci + 1 + i).and_then(|c| cell_number(c)))
             .collect();
         rows.push(Row {
             file: cells[0].to_string(),
-            capacity: cap,
+            capacity: cap as u32,
             refs,
         });
     }
-    rows
+    (names, rows)
 }
 
-fn load(path: &Path) -> Vec<u32> {
-    cache::trace::load(path).unwrap_or_else(|e| panic!("{e}"))
+fn show(x: Option<f64>) -> String {
+    x.map_or("n/a".into(), |x| format!("{x:.4}"))
 }
 
 /// Replays `keys`; returns the hit ratio.
@@ -158,7 +171,8 @@ fn main() {
     let dir = readme.parent().unwrap_or(Path::new(".")).to_path_buf();
     let text =
         std::fs::read_to_string(&readme).unwrap_or_else(|e| panic!("{}: {e}", readme.display()));
-    let rows: Vec<Row> = parse_table(&text)
+    let (names, rows) = parse_table(&text);
+    let rows: Vec<Row> = rows
         .into_iter()
         .filter(|r| only.as_ref().is_none_or(|o| r.file.contains(o.as_str())))
         .collect();
@@ -167,8 +181,8 @@ fn main() {
         "no reference rows in {}",
         readme.display()
     );
+    const OPT: &str = "OPT (Belady)";
 
-    let names: Vec<String> = rows[0].refs.iter().map(|r| r.0.clone()).collect();
     print!("| trace | cap |");
     for n in &names {
         print!(" {n} |");
@@ -179,21 +193,33 @@ fn main() {
         "---:|".repeat(names.len())
     );
 
-    let mut traces: HashMap<String, Vec<u32>> = HashMap::new();
-    let (mut sum_lru, mut sum_tl) = (0.0, 0.0);
-    let mut sum_refs = vec![0.0; names.len()];
-    let mut misses = Vec::new();
+    let mut traces: HashMap<String, Result<Vec<u32>, String>> = HashMap::new();
+    // Per replayed row: ours (LRU, TinyLFU) and the reference values.
+    let mut done: Vec<(f64, f64, &[Option<f64>])> = Vec::new();
+    let (mut misses, mut skipped) = (Vec::new(), Vec::new());
     for row in &rows {
-        let keys = traces
+        let name = row
+            .file
+            .trim_end_matches(".trace.gz")
+            .trim_end_matches(".trace.xz");
+        let keys = match traces
             .entry(row.file.clone())
-            .or_insert_with(|| load(&dir.join(&row.file)));
+            .or_insert_with(|| cache::trace::load(&dir.join(&row.file)).map_err(|e| e.to_string()))
+        {
+            Ok(keys) => keys,
+            Err(e) => {
+                skipped.push(format!("{name}@{}: {e}", row.capacity));
+                continue;
+            }
+        };
         let limits = Limits {
             max_entries: row.capacity,
             max_weight: 0,
         };
         let t0 = Instant::now();
         let lru = if skip_lru {
-            row.refs.iter().find(|r| r.0 == "LRU").map_or(0.0, |r| r.1)
+            let at = names.iter().position(|n| n == "LRU");
+            at.and_then(|i| row.refs[i]).unwrap_or(0.0)
         } else {
             replay(keys, Store::with_seed(PolicyKind::Lru, limits, 1).unwrap()).0
         };
@@ -201,53 +227,75 @@ fn main() {
         let (tl, store) = replay(keys, Store::with_policy(Box::new(policy), limits));
         store.check_invariants().expect("bookkeeping");
         let secs = t0.elapsed().as_secs_f64();
-        let best = row
-            .refs
+        let best = names
             .iter()
-            .filter(|r| r.0 != "OPT (Belady)")
-            .map(|r| r.1)
-            .fold(0.0, f64::max);
-        let gap = tl - best;
-        print!(
-            "| {} | {} |",
-            row.file
-                .trim_end_matches(".trace.gz")
-                .trim_end_matches(".trace.xz"),
-            row.capacity
-        );
-        for (i, r) in row.refs.iter().enumerate() {
-            print!(" {:.4} |", r.1);
-            sum_refs[i] += r.1;
+            .zip(&row.refs)
+            .filter(|(n, _)| n.as_str() != OPT)
+            .filter_map(|(_, r)| *r)
+            .reduce(f64::max);
+        print!("| {name} | {} |", row.capacity);
+        for r in &row.refs {
+            print!(" {} |", show(*r));
         }
         println!(
-            " {lru:.4} | {tl:.4} | {best:.4} | {gap:+.4} | {} | {secs:.1} |",
+            " {lru:.4} | {tl:.4} | {} | {} | {} | {secs:.1} |",
+            show(best),
+            best.map_or("n/a".into(), |b| format!("{:+.4}", tl - b)),
             store.policy_state(),
         );
-        sum_lru += lru;
-        sum_tl += tl;
-        if tl + 1e-9 < lru || tl + 0.01 + 1e-9 < best {
+        done.push((lru, tl, &row.refs));
+        if tl + 1e-9 < lru || best.is_some_and(|b| tl + 0.01 + 1e-9 < b) {
             misses.push(format!(
-                "{}@{}: tinylfu {tl:.4}, lru {lru:.4}, best ref {best:.4}",
-                row.file, row.capacity
+                "{}@{}: tinylfu {tl:.4}, lru {lru:.4}, best ref {}",
+                row.file,
+                row.capacity,
+                show(best)
             ));
         }
     }
-    let n = rows.len() as f64;
-    print!("| average | |");
-    for s in &sum_refs {
-        print!(" {:.4} |", s / n);
-    }
-    let best_avg = names
+    assert!(
+        !done.is_empty(),
+        "no trace of {} could be read:\n  {}",
+        readme.display(),
+        skipped.join("\n  ")
+    );
+
+    // Each column's average is over the rows that give it a value, and so is
+    // ours beside it; the goal is to beat every single column on its own rows.
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+    let ours: Vec<f64> = done.iter().map(|d| d.1).collect();
+    let avg = mean(&ours);
+    // (name, reference average, ours on the same rows, rows)
+    let columns: Vec<(&str, Option<f64>, f64, usize)> = names
         .iter()
-        .zip(&sum_refs)
-        .filter(|(name, _)| name.as_str() != "OPT (Belady)")
-        .map(|(_, s)| s / n)
-        .fold(0.0, f64::max);
+        .enumerate()
+        .map(|(i, n)| {
+            let (refs, ours): (Vec<f64>, Vec<f64>) =
+                done.iter().filter_map(|d| Some((d.2[i]?, d.1))).unzip();
+            let avg = (!refs.is_empty()).then(|| mean(&refs));
+            (n.as_str(), avg, mean(&ours), refs.len())
+        })
+        .collect();
+    // The headline compares columns with a value on every row; the others
+    // are compared on their own rows below it.
+    let rivals: Vec<_> = columns
+        .iter()
+        .filter(|c| c.0 != OPT && c.1.is_some())
+        .collect();
+    let best_avg = rivals
+        .iter()
+        .filter(|c| c.3 == done.len())
+        .filter_map(|c| c.1)
+        .reduce(f64::max);
+    print!("| average | |");
+    for c in &columns {
+        print!(" {} |", show(c.1));
+    }
+    let lru_avg = mean(&done.iter().map(|d| d.0).collect::<Vec<_>>());
     println!(
-        " {:.4} | {:.4} | {best_avg:.4} | {:+.4} | | |",
-        sum_lru / n,
-        sum_tl / n,
-        sum_tl / n - best_avg
+        " {lru_avg:.4} | {avg:.4} | {} | {} | | |",
+        show(best_avg),
+        best_avg.map_or("n/a".into(), |b| format!("{:+.4}", avg - b))
     );
     println!();
     if misses.is_empty() {
@@ -258,13 +306,32 @@ fn main() {
             println!("  {m}");
         }
     }
-    println!(
-        "average {:.4} vs best single reference average {best_avg:.4}: {}",
-        sum_tl / n,
-        if sum_tl / n > best_avg {
-            "above"
-        } else {
-            "NOT above"
+    let verdict = |ours: f64, theirs: f64| if ours > theirs { "above" } else { "NOT above" };
+    if let Some(best_avg) = best_avg {
+        println!(
+            "average {avg:.4} vs best single reference average {best_avg:.4}: {}",
+            verdict(avg, best_avg)
+        );
+    }
+    for c in rivals.iter().filter(|c| c.3 < done.len()) {
+        let theirs = c.1.unwrap_or(0.0);
+        println!(
+            "{} has values on {} of {} rows: ours {:.4} vs {theirs:.4} on those: {}",
+            c.0,
+            c.3,
+            done.len(),
+            c.2,
+            verdict(c.2, theirs)
+        );
+    }
+    if !skipped.is_empty() {
+        println!(
+            "\nrows skipped, their trace unreadable ({}):",
+            skipped.len()
+        );
+        for m in &skipped {
+            println!("  {m}");
         }
-    );
+        std::process::exit(1);
+    }
 }
