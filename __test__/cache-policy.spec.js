@@ -87,6 +87,44 @@ for (const policy of POLICIES) {
     assert.ok(c.calculatedSize <= 100)
   })
 
+  test(`${policy}: under maxSize every value set is disposed exactly once, unless still cached`, () => {
+    // Replacing a value with one of another size may evict entries, the
+    // replaced one included (tinylfu judges it again): the old value is then
+    // disposed once ('set') and the new one once ('evict').
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = rng(seed)
+      const held = new Map() // key -> values set and not yet disposed
+      const c = new LRUCache({
+        policy,
+        maxSize: 10 + Math.floor(r() * 60),
+        sizeCalculation: (v) => 1 + (v % 7),
+        dispose: (v, k) => {
+          const vs = held.get(k) ?? []
+          assert.ok(vs.includes(v), `seed ${seed}: ${k}=${v} disposed but not held (${vs})`)
+          vs.splice(vs.indexOf(v), 1)
+        },
+      })
+      const keys = 5 + Math.floor(r() * 40)
+      for (let i = 0; i < 2000; i++) {
+        const k = Math.floor(r() * keys)
+        if (r() < 0.5) {
+          c.get(k)
+        } else if (r() < 0.9) {
+          const v = i * 10 + Math.floor(r() * 10)
+          held.set(k, [...(held.get(k) ?? []), v])
+          c.set(k, v)
+        } else {
+          c.delete(k)
+        }
+        assert.ok(c.calculatedSize <= c.maxSize)
+      }
+      for (const [k, vs] of held) {
+        const v = c.peek(k)
+        assert.deepEqual(vs, v === undefined ? [] : [v], `seed ${seed}: key ${k}`)
+      }
+    }
+  })
+
   test(`${policy}: entries expire after their ttl`, () => {
     let now = 1000
     const c = new LRUCache({ max: 10, ttl: 100, ttlResolution: 0, policy, perf: { now: () => now } })

@@ -456,15 +456,20 @@ class LRUCache {
               this.#queue(old, key, 'set')
             }
           }
+          this.#vals[s] = value
           if (this.#sizes !== null && this.#sizes[s] !== size) {
             this.#calculatedSize += size - this.#sizes[s]
             this.#sizes[s] = size
             coreResize(this.#core, this.#take(), s, size)
-            this.#evicted(this.#out[0])
+            if (this.#evicted(this.#out[0], s)) {
+              // the policy evicted the entry itself, new value and all, as an
+              // insert it refused at once
+              if (status) status.set = 'miss'
+              return
+            }
           } else {
             this.#touch(s)
           }
-          this.#vals[s] = value
           if (!inFlight) {
             const oldValue = old instanceof InFlight ? old.stale : old
             const kind = oldValue === undefined ? 'add' : oldValue !== value ? 'replace' : 'update'
