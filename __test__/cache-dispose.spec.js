@@ -5,6 +5,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { LRUCache } = require('..')
 const { LRUCache: Peer } = require('lru-cache')
+const { rng } = require('./support/rng')
 
 /** Runs `script(Ctor)` on both caches; asserts both give `expected`. */
 function same(script, expected) {
@@ -208,4 +209,68 @@ test('a dispose can use the cache it belongs to', () => {
   c.set('a', 1).set('b', 2).set('c', 3)
   assert.deepEqual([...c.entries()], [['a-evicted', 1], ['c', 3]])
   assert.equal(c.size, 2)
+})
+
+test('every value stored is disposed exactly once or is still cached: both policies, TTLs, sizes, load', () => {
+  let now = 0
+  for (let seed = 1; seed <= 80; seed++) {
+    const r = rng(seed * 7919)
+    const pick = (n) => Math.floor(r() * n)
+    const held = new Map() // key -> values stored and not yet disposed
+    const account = (v, k, reason) => {
+      const vs = held.get(k) ?? []
+      assert.ok(vs.includes(v), `seed ${seed}: ${k}=${v} disposed (${reason}) but not held (${vs})`)
+      vs.splice(vs.indexOf(v), 1)
+    }
+    const opts = { policy: r() < 0.7 ? 'tinylfu' : 'lru', perf: { now: () => now }, ttlResolution: 0 }
+    opts[r() < 0.5 ? 'dispose' : 'disposeAfter'] = account
+    if (r() < 0.7) opts.max = 1 + pick(50)
+    const weighted = opts.max === undefined || r() < 0.5
+    if (weighted) {
+      opts.maxSize = 5 + pick(100)
+      opts.sizeCalculation = (v) => 1 + (v % 9)
+      if (r() < 0.3) opts.maxEntrySize = 6
+    }
+    if (r() < 0.4) {
+      opts.ttl = 20 + pick(50)
+      opts.updateAgeOnGet = r() < 0.5
+      opts.ttlAutopurge = r() < 0.3
+    }
+    const c = new LRUCache(opts)
+    const hold = (k, v) => held.set(k, [...(held.get(k) ?? []), v])
+    let seq = 0
+    const set = (k, options) => {
+      const v = ++seq * 10 + pick(10)
+      const size = options?.size ?? 1 + (v % 9)
+      if (!weighted || size <= (opts.maxEntrySize || opts.maxSize)) hold(k, v) // else never stored
+      c.set(k, v, options)
+    }
+    const keys = 3 + pick(120)
+    for (let i = 0; i < 2000; i++) {
+      const op = pick(100)
+      const k = pick(keys)
+      if (op < 40) c.get(k)
+      else if (op < 70) set(k)
+      else if (op < 73) set(k, { ttl: pick(60) })
+      else if (op < 76) set(k, weighted ? { size: 1 + pick(12), sizeCalculation: undefined } : undefined)
+      else if (op < 80) c.delete(k)
+      else if (op < 82) c.pop()
+      else if (op < 83) c.clear()
+      else if (op < 90) now += pick(25)
+      else if (op < 92) c.purgeStale()
+      else if (op < 93) {
+        const entries = c.dump()
+        c.clear() // disposes them all
+        for (const [key, e] of entries) hold(key, e.value)
+        c.load(entries)
+      } else c.peek(k)
+      if (opts.max !== undefined) assert.ok(c.size <= opts.max)
+      if (weighted) assert.ok(c.calculatedSize <= opts.maxSize)
+    }
+    c.purgeStale()
+    for (const [k, vs] of held) {
+      const v = c.peek(k, { allowStale: true })
+      assert.deepEqual(vs, v === undefined ? [] : [v], `seed ${seed} (${opts.policy}): key ${k}`)
+    }
+  }
 })
