@@ -87,7 +87,7 @@ function main() {
   const head = ['trace', 'cap', ...refNames, 'ours lru', 'ours tinylfu', 'best ref', 'gap']
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`]
   const traces = new Map()
-  const done = [] // { name, ours, refs } per replayed row
+  const done = [] // { ours, refs } per replayed row
   const misses = []
   const skipped = []
   const t0 = Date.now()

@@ -58,11 +58,9 @@ pub fn load(path: &Path) -> Result<Vec<u32>, TraceError> {
 
 /// Text keys if the stream is printable text, else big-endian `u32`s.
 pub fn decode(raw: &[u8]) -> Vec<u32> {
-    let text = raw
-        .iter()
-        .all(|&b| matches!(b, b' '..=b'~' | b'\n' | b'\r' | b'\t'));
+    let printable = |b: &u8| matches!(b, b' '..=b'~' | b'\n' | b'\r' | b'\t');
     match std::str::from_utf8(raw) {
-        Ok(s) if text => decode_lines(s),
+        Ok(text) if raw.iter().all(printable) => decode_lines(text),
         _ => decode_be32(raw),
     }
 }
