@@ -88,6 +88,11 @@ fn show(x: Option<f64>) -> String {
     x.map_or("n/a".into(), |x| format!("{x:.4}"))
 }
 
+/// Ours minus the best reference, signed, or "n/a" without one.
+fn gap(ours: f64, best: Option<f64>) -> String {
+    best.map_or("n/a".into(), |b| format!("{:+.4}", ours - b))
+}
+
 /// Replays `keys`; returns the hit ratio.
 fn replay(keys: &[u32], mut store: Store) -> (f64, Store) {
     let mut slot_of: HashMap<u32, u32> =
@@ -240,7 +245,7 @@ fn main() {
         println!(
             " {lru:.4} | {tl:.4} | {} | {} | {} | {secs:.1} |",
             show(best),
-            best.map_or("n/a".into(), |b| format!("{:+.4}", tl - b)),
+            gap(tl, best),
             store.policy_state(),
         );
         done.push((lru, tl, &row.refs));
@@ -263,8 +268,7 @@ fn main() {
     // Each column's average is over the rows that give it a value, and so is
     // ours beside it; the goal is to beat every single column on its own rows.
     let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
-    let ours: Vec<f64> = done.iter().map(|d| d.1).collect();
-    let avg = mean(&ours);
+    let avg = mean(&done.iter().map(|d| d.1).collect::<Vec<_>>());
     // (name, reference average, ours on the same rows, rows)
     let columns: Vec<(&str, Option<f64>, f64, usize)> = names
         .iter()
@@ -295,7 +299,7 @@ fn main() {
     println!(
         " {lru_avg:.4} | {avg:.4} | {} | {} | | |",
         show(best_avg),
-        best_avg.map_or("n/a".into(), |b| format!("{:+.4}", avg - b))
+        gap(avg, best_avg)
     );
     println!();
     if misses.is_empty() {
