@@ -147,6 +147,8 @@ fn tuning(sets: &[String]) -> Tuning {
             "ghost_step" => t.ghost_step = f,
             "ghost_accel" => t.ghost_accel = f,
             "victim_pool" => t.victim_pool = f as u32,
+            "guard" => t.guard = f as u32,
+            "guard_step" => t.guard_step = f,
             _ => panic!("--set {s}: unknown knob"),
         }
     }

@@ -16,6 +16,7 @@
 
 mod expiry;
 mod ghost;
+mod guard;
 mod hash;
 mod list;
 mod lru;
