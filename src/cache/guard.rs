@@ -19,11 +19,13 @@
 //!
 //! Cost: nothing on requests for keys outside the sample. A sampled hit
 //! costs a list move in the miniature (its entry is found from the cache
-//! slot, without hashing); a sampled miss, a lookup in a small open-addressing
-//! index. The miniature holds about [`SAMPLED_ENTRIES`] entries: a few
-//! kilobytes, plus 4 bytes per cache slot.
+//! slot, without hashing); a sampled miss, a lookup in a small hash map.
+//! The miniature holds about [`SAMPLED_ENTRIES`] entries: a few kilobytes,
+//! plus 4 bytes per cache slot.
 
 use super::list::{Links, List};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Entries the miniature LRU aims to hold: 64 measured as well as 128 or 256
 /// on the reference traces, and keeps the sampled share of hits small
@@ -44,89 +46,22 @@ const NO_SLOT: u32 = u32::MAX;
 /// Sampling resolution: the threshold is compared with 24 bits of the key.
 const SAMPLE_BITS: u32 = 24;
 
-/// The miniature's index: key to entry, open addressing with linear probing.
-/// Small and flat, so a lookup is a cache line or two.
-#[derive(Debug)]
-struct Index {
-    keys: Vec<u64>,
-    /// The entry, or [`NO_SLOT`] for an empty place.
-    nodes: Vec<u32>,
-    shift: u32,
-}
+/// Keys are sketch keys, already well-mixed 64-bit hashes: the index uses
+/// them as they are.
+#[derive(Default)]
+struct KeyHasher(u64);
 
-impl Index {
-    /// Room for `n` keys at most half full.
-    fn new(n: u32) -> Self {
-        let places = (n as usize * 2).next_power_of_two().max(8);
-        Index {
-            keys: vec![0; places],
-            nodes: vec![NO_SLOT; places],
-            shift: 64 - places.trailing_zeros(),
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | b as u64;
         }
     }
-
-    fn home(&self, key: u64) -> usize {
-        // Bits of the key other than the sample's (those are near zero).
-        ((key ^ (key >> 31)).wrapping_mul(0xbf58_476d_1ce4_e5b9) >> self.shift) as usize
-    }
-
-    fn next(&self, i: usize) -> usize {
-        (i + 1) & (self.keys.len() - 1)
-    }
-
-    fn get(&self, key: u64) -> Option<u32> {
-        let mut i = self.home(key);
-        loop {
-            match self.nodes[i] {
-                NO_SLOT => return None,
-                n if self.keys[i] == key => return Some(n),
-                _ => i = self.next(i),
-            }
-        }
-    }
-
-    fn insert(&mut self, key: u64, node: u32) {
-        let mut i = self.home(key);
-        while self.nodes[i] != NO_SLOT && self.keys[i] != key {
-            i = self.next(i);
-        }
-        self.keys[i] = key;
-        self.nodes[i] = node;
-    }
-
-    /// Removes `key`, shifting later keys of its probe run back into the gap.
-    fn remove(&mut self, key: u64) {
-        let mut i = self.home(key);
-        loop {
-            if self.nodes[i] == NO_SLOT {
-                return;
-            }
-            if self.keys[i] == key {
-                break;
-            }
-            i = self.next(i);
-        }
-        let mask = self.keys.len() - 1;
-        let mut j = i;
-        loop {
-            j = self.next(j);
-            if self.nodes[j] == NO_SLOT {
-                break;
-            }
-            // The key at j may fill the gap at i unless its home lies
-            // cyclically in (i, j].
-            let home = self.home(self.keys[j]);
-            if (j.wrapping_sub(home) & mask) >= (j.wrapping_sub(i) & mask) {
-                self.keys[i] = self.keys[j];
-                self.nodes[i] = self.nodes[j];
-                i = j;
-            }
-        }
-        self.nodes[i] = NO_SLOT;
-    }
-
-    fn len(&self) -> usize {
-        self.nodes.iter().filter(|&&n| n != NO_SLOT).count()
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -149,7 +84,7 @@ pub struct LruGuard {
     slot_of: Vec<u32>,
     node_of: Vec<u32>,
     free: Vec<u32>,
-    index: Index,
+    index: HashMap<u64, u32, BuildHasherDefault<KeyHasher>>,
     /// Sampled requests this period that only LRU hit, only the cache hit, and all.
     lru_only: u32,
     ours_only: u32,
@@ -179,7 +114,7 @@ impl LruGuard {
             slot_of: Vec::new(),
             node_of: Vec::new(),
             free: Vec::new(),
-            index: Index::new(max_entries),
+            index: HashMap::default(),
             lru_only: 0,
             ours_only: 0,
             seen: 0,
@@ -243,7 +178,7 @@ impl LruGuard {
     /// Plays one request on the miniature LRU, for `key` now in cache slot
     /// `slot`; returns whether it hit.
     fn request(&mut self, slot: u32, key: u64, cost: u64) -> bool {
-        if let Some(n) = self.index.get(key) {
+        if let Some(&n) = self.index.get(&key) {
             self.slot_of[n as usize] = slot;
             self.node_of[slot as usize] = n;
             self.touch(n, cost);
@@ -283,7 +218,7 @@ impl LruGuard {
             };
             self.used -= self.costs[n as usize];
             self.slot_of[n as usize] = NO_SLOT;
-            self.index.remove(self.keys[n as usize]);
+            self.index.remove(&self.keys[n as usize]);
             self.free.push(n);
         }
     }
@@ -295,7 +230,7 @@ impl LruGuard {
         self.order.for_each(&self.links, |n| {
             count += 1;
             cost += self.costs[n as usize];
-            if self.index.get(self.keys[n as usize]) != Some(n) {
+            if self.index.get(&self.keys[n as usize]) != Some(&n) {
                 bad = Some(format!("guard entry {n} is not indexed"));
             }
             bad.is_none()
@@ -327,29 +262,6 @@ mod tests {
 
     fn key(k: u32) -> u64 {
         Sketch::key(k)
-    }
-
-    #[test]
-    fn the_index_agrees_with_a_map_through_inserts_and_removals() {
-        let mut index = Index::new(64);
-        let mut model = std::collections::HashMap::new();
-        let mut state = 99u64;
-        for i in 0..20_000u32 {
-            // Few distinct keys, so probe runs collide and wrap.
-            let k = key((xorshift(&mut state) % 200) as u32);
-            if xorshift(&mut state).is_multiple_of(3) || model.len() >= 64 {
-                index.remove(k);
-                model.remove(&k);
-            } else {
-                index.insert(k, i);
-                model.insert(k, i);
-            }
-            assert_eq!(index.get(k), model.get(&k).copied());
-        }
-        for k in (0..200).map(key) {
-            assert_eq!(index.get(k), model.get(&k).copied(), "key {k}");
-        }
-        assert_eq!(index.len(), model.len());
     }
 
     #[test]
@@ -428,7 +340,7 @@ mod tests {
                 continue;
             }
             // What LRU will answer, peeked so the cache's answer can follow it.
-            let lru = g.index.get(k).is_some();
+            let lru = g.index.contains_key(&k);
             won += g.record(slot, k, 1, ours(lru)) as u32;
         }
         won
