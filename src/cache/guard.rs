@@ -101,7 +101,7 @@ impl LruGuard {
             return None;
         }
         let rate = (sampled as f64 / entries as f64).min(1.0);
-        let max_entries = (entries as f64 * rate).ceil() as u32;
+        let max_entries = sampled.min(entries);
         Some(LruGuard {
             threshold: (rate * (1u64 << SAMPLE_BITS) as f64).ceil() as u64,
             capacity: ((capacity as f64 * rate).ceil() as u64).max(1),
