@@ -515,6 +515,16 @@ impl TinyLfu {
         }
     }
 
+    /// Moves the window's target by `delta` cost units (within the capacity).
+    /// A smaller window hands its overflow to the main space now; a larger
+    /// one fills up as the main space gives up victims.
+    fn move_window(&mut self, delta: f64) {
+        self.window_target += delta;
+        self.set_targets();
+        self.drain_window();
+        self.fit_protected();
+    }
+
     /// Moves the window's overflow into probation (no eviction involved).
     fn drain_window(&mut self) {
         while self.window_cost > self.window_max {
@@ -533,12 +543,7 @@ impl TinyLfu {
             return;
         };
         if let Some(delta) = climber.record(hit).filter(|&d| d != 0.0) {
-            self.window_target += delta;
-            self.set_targets();
-            // A smaller window hands its overflow to the main space now; a
-            // larger one fills up as the main space gives up victims.
-            self.drain_window();
-            self.fit_protected();
+            self.move_window(delta);
         }
     }
 
@@ -627,10 +632,7 @@ impl TinyLfu {
         } else {
             dir
         };
-        self.window_target += self.streak * self.ghost_step * cost as f64;
-        self.set_targets();
-        self.drain_window();
-        self.fit_protected();
+        self.move_window(self.streak * self.ghost_step * cost as f64);
     }
 
     /// A hit on a sampled key, told to the guard.
@@ -650,10 +652,7 @@ impl TinyLfu {
     /// Grows the window a step towards LRU, if the guard asked for it.
     fn follow_guard(&mut self) {
         if std::mem::take(&mut self.guard_due) {
-            self.window_target += self.guard_step;
-            self.set_targets();
-            self.drain_window();
-            self.fit_protected();
+            self.move_window(self.guard_step);
         }
     }
 
