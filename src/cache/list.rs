@@ -15,7 +15,12 @@ pub struct Links<T = ()> {
     pairs: Vec<Node<T>>,
 }
 
+/// In declared order, links first: left to the compiler, a tag of more than
+/// two bytes moved ahead of the links, and TinyLFU's replay loop compiled to
+/// about 10 more instructions per hit (145.8M against 134.4M under
+/// cachegrind for `replaybench 1000`).
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 struct Node<T> {
     link: [u32; 2],
     tag: T,
