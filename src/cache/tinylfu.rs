@@ -518,7 +518,12 @@ impl TinyLfu {
     /// state either way (count-bounded caches; weighted ones demote at once).
     #[inline(always)]
     fn reorder(&mut self, slot: u32, fit_now: bool) {
-        let seg = self.links[slot].segment;
+        self.reorder_in(slot, self.links[slot].segment, fit_now);
+    }
+
+    /// [`Self::reorder`] for a slot known to be in `seg`.
+    #[inline(always)]
+    fn reorder_in(&mut self, slot: u32, seg: u8, fit_now: bool) {
         if seg == WINDOW {
             self.window.move_to_front(&mut self.links, slot);
             return;
@@ -905,11 +910,13 @@ impl Policy for TinyLfu {
             }
             // Resident is what the slot's own segment says: no need to read
             // the store's array.
-            let here = self.links.get(slot).is_some_and(|m| m.segment != NONE);
-            debug_assert_eq!(here, resident.get(slot as usize) == Some(&true));
-            if here {
+            let seg = self.links.get(slot).map_or(NONE, |m| m.segment);
+            debug_assert_eq!(seg != NONE, resident.get(slot as usize) == Some(&true));
+            if seg != NONE {
+                // Moved first, with the segment just read, then counted: the
+                // count's stores would make the compiler read it again.
+                self.reorder_in(slot, seg, false);
                 self.count_hit(slot);
-                self.reorder(slot, false);
                 // Counted towards the sketch's aging in one sum, split exactly
                 // where it ages.
                 counted += 1;
