@@ -676,21 +676,13 @@ impl TinyLfu {
     /// Called before a sampled miss and at the end of each period.
     #[cold]
     fn sync_guard(&mut self) {
+        for i in 0..self.sampled_slots.len() {
+            self.tell_hit(self.sampled_slots[i]);
+        }
         let Some(guard) = &mut self.guard else {
             (self.sync_left, self.sync_from) = (u32::MAX, u32::MAX);
             return;
         };
-        for &slot in &self.sampled_slots {
-            if std::mem::take(&mut self.links[slot].touched) {
-                // `cost_of`, spelled out: the guard is borrowed.
-                let cost = if self.weighted {
-                    self.cost[slot as usize]
-                } else {
-                    1
-                };
-                guard.record(slot, self.key[slot as usize], cost, true);
-            }
-        }
         self.guard_due |= guard.count(self.sync_from - self.sync_left);
         self.sync_left = guard.left();
         self.sync_from = self.sync_left;
@@ -714,16 +706,22 @@ impl TinyLfu {
         if !std::mem::take(&mut m.sampled) {
             return;
         }
-        if std::mem::take(&mut m.touched) {
-            let cost = self.cost_of(slot);
-            if let Some(g) = &mut self.guard {
-                g.record(slot, self.key[slot as usize], cost, true);
-            }
-        }
+        self.tell_hit(slot);
         let at = self.sampled_at[slot as usize] as usize;
         self.sampled_slots.swap_remove(at);
         if let Some(&moved) = self.sampled_slots.get(at) {
             self.sampled_at[moved as usize] = at as u32;
+        }
+    }
+
+    /// Tells the guard of a hit on sampled `slot` since it was last told, if
+    /// there was one.
+    fn tell_hit(&mut self, slot: u32) {
+        if std::mem::take(&mut self.links[slot].touched) {
+            let (key, cost) = (self.key[slot as usize], self.cost_of(slot));
+            if let Some(g) = &mut self.guard {
+                g.record(slot, key, cost, true);
+            }
         }
     }
 
