@@ -698,9 +698,9 @@ impl TinyLfu {
         }
     }
 
-    /// A sampled slot leaves the cache (or its key does): a hit it had since
-    /// the guard was last told is told now, while the slot still holds the
-    /// key, and the slot leaves the sampled list.
+    /// A sampled slot leaves the cache: a hit it had since the guard was last
+    /// told is told now, while the slot still holds the key, and the slot
+    /// leaves the sampled list.
     fn leave_sample(&mut self, slot: u32) {
         let m = &mut self.links[slot];
         if !std::mem::take(&mut m.sampled) {
@@ -935,7 +935,8 @@ impl Policy for TinyLfu {
         let cost = if self.weighted { weight } else { 1 };
         self.follow_guard();
         self.follow_ghosts(ghost_print(key), cost);
-        self.leave_sample(slot);
+        // A newly resident slot: its last key left through `remove`.
+        debug_assert!(!self.links[slot].sampled);
         if self.guard.as_ref().is_some_and(|g| g.samples(key)) {
             // The hits before this request come first.
             self.sync_guard();
