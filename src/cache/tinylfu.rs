@@ -1317,41 +1317,6 @@ mod tests {
         (0..n).map(|i| (i / (20 * 450)) * 1_000 + i % 450)
     }
 
-    /// Hits reach the guard late, but before anything they could reorder: a
-    /// sampled miss, or the slot leaving.
-    #[test]
-    fn the_guard_hears_of_hits_before_a_sampled_miss_or_a_departure() {
-        // A miniature of 4 entries over 1,000: five keys it samples.
-        let sampled =
-            |p: &TinyLfu, k: u32| p.guard.as_ref().unwrap().samples(Sketch::key(hash_int(k)));
-        let play = |hit_then_remove: bool| {
-            let t = Tuning {
-                guard: 4,
-                ..Tuning::default()
-            };
-            let mut p = TinyLfu::with_tuning(limits(1_000), 7, t);
-            p.ensure(8);
-            let keys: Vec<u32> = (0..).filter(|&k| sampled(&p, k)).take(5).collect();
-            for (slot, &k) in keys[..4].iter().enumerate() {
-                p.insert(slot as u32, 1, hash_int(k));
-            }
-            // The first key, least recent in the miniature, is hit: now the
-            // second is.
-            p.access(0);
-            if hit_then_remove {
-                p.remove(0);
-            }
-            // A fifth sampled key: the miniature must evict one.
-            p.insert(4, 1, hash_int(keys[4]));
-            p.check().unwrap();
-            let g = p.guard.as_ref().unwrap();
-            let holds = |i: usize| g.holds(Sketch::key(hash_int(keys[i])));
-            (holds(0), holds(1), holds(4))
-        };
-        assert_eq!(play(false), (true, false, true), "told before the miss");
-        assert_eq!(play(true), (true, false, true), "told as the slot left");
-    }
-
     #[test]
     fn the_guard_grows_the_window_where_lru_wins_out_of_the_ghosts_sight() {
         let with = |guard| {
@@ -1386,6 +1351,41 @@ mod tests {
             "guarded {guarded:.4} vs lru {lru:.4} (unguarded {unguarded:.4})"
         );
         assert!(window > small, "window {window}, unguarded {small}");
+    }
+
+    /// Hits reach the guard late, but before anything they could reorder: a
+    /// sampled miss, or the slot leaving.
+    #[test]
+    fn the_guard_hears_of_hits_before_a_sampled_miss_or_a_departure() {
+        // A miniature of 4 entries over 1,000: five keys it samples.
+        let sampled =
+            |p: &TinyLfu, k: u32| p.guard.as_ref().unwrap().samples(Sketch::key(hash_int(k)));
+        let play = |hit_then_remove: bool| {
+            let t = Tuning {
+                guard: 4,
+                ..Tuning::default()
+            };
+            let mut p = TinyLfu::with_tuning(limits(1_000), 7, t);
+            p.ensure(8);
+            let keys: Vec<u32> = (0..).filter(|&k| sampled(&p, k)).take(5).collect();
+            for (slot, &k) in keys[..4].iter().enumerate() {
+                p.insert(slot as u32, 1, hash_int(k));
+            }
+            // The first key, least recent in the miniature, is hit: now the
+            // second is.
+            p.access(0);
+            if hit_then_remove {
+                p.remove(0);
+            }
+            // A fifth sampled key: the miniature must evict one.
+            p.insert(4, 1, hash_int(keys[4]));
+            p.check().unwrap();
+            let g = p.guard.as_ref().unwrap();
+            let holds = |i: usize| g.holds(Sketch::key(hash_int(keys[i])));
+            (holds(0), holds(1), holds(4))
+        };
+        assert_eq!(play(false), (true, false, true), "told before the miss");
+        assert_eq!(play(true), (true, false, true), "told as the slot left");
     }
 
     /// A store of 100 keys with a 10-key window and 10-hash ghosts, driven key
