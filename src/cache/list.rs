@@ -21,7 +21,7 @@ pub struct Links<T = ()> {
 /// cachegrind for `replaybench 1000`).
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
-struct Node<T> {
+pub struct Node<T> {
     link: [u32; 2],
     tag: T,
 }
@@ -45,6 +45,73 @@ impl<T> std::ops::IndexMut<u32> for Links<T> {
     }
 }
 
+/// What a list threads through: every slot's links. [`Links`] owns them;
+/// [`LinksMut`] borrows them as a plain slice.
+pub trait Table<T> {
+    fn nodes(&mut self) -> &mut [Node<T>];
+}
+
+impl<T> Table<T> for Links<T> {
+    #[inline(always)]
+    fn nodes(&mut self) -> &mut [Node<T>] {
+        &mut self.pairs
+    }
+}
+
+/// [`Links`] borrowed for a hot loop. Its address and length are the loop's
+/// own locals, so the compiler need not read them again after every store
+/// through them, as it must for a `Vec` reached through the policy.
+pub struct LinksMut<'a, T>(&'a mut [Node<T>]);
+
+impl<T> Table<T> for LinksMut<'_, T> {
+    #[inline(always)]
+    fn nodes(&mut self) -> &mut [Node<T>] {
+        self.0
+    }
+}
+
+impl<T> std::ops::Index<u32> for LinksMut<'_, T> {
+    type Output = T;
+    fn index(&self, slot: u32) -> &T {
+        &self.0[slot as usize].tag
+    }
+}
+
+impl<T> std::ops::IndexMut<u32> for LinksMut<'_, T> {
+    fn index_mut(&mut self, slot: u32) -> &mut T {
+        &mut self.0[slot as usize].tag
+    }
+}
+
+impl<T> LinksMut<'_, T> {
+    /// `slot`'s tag, if the slot exists.
+    pub fn get(&self, slot: u32) -> Option<&T> {
+        self.0.get(slot as usize).map(|n| &n.tag)
+    }
+
+    /// The slot before `slot` on its list (towards the head), or [`NIL`].
+    pub fn prev(&self, slot: u32) -> u32 {
+        self.0[slot as usize].link[PREV]
+    }
+
+    /// Prefetches `slot`'s links and, if `deep`, its neighbours' (which reads
+    /// `slot`'s links: call it once they are likely cached).
+    pub fn prefetch(&self, slot: u32, deep: bool) {
+        let Some([p, n]) = self.0.get(slot as usize).map(|n| n.link) else {
+            return;
+        };
+        if !deep {
+            super::prefetch::hint(&self.0[slot as usize]);
+            return;
+        }
+        for x in [p, n] {
+            if let Some(pair) = self.0.get(x as usize) {
+                super::prefetch::hint(pair);
+            }
+        }
+    }
+}
+
 const PREV: usize = 0;
 const NEXT: usize = 1;
 
@@ -55,26 +122,14 @@ impl<T: Copy + Default> Links<T> {
         }
     }
 
-    /// Prefetches `slot`'s links and, if `deep`, its neighbours' (which reads
-    /// `slot`'s links: call it once they are likely cached).
-    pub fn prefetch(&self, slot: u32, deep: bool) {
-        let Some([p, n]) = self.pairs.get(slot as usize).map(|n| n.link) else {
-            return;
-        };
-        if !deep {
-            super::prefetch::hint(&self.pairs[slot as usize]);
-            return;
-        }
-        for x in [p, n] {
-            if let Some(pair) = self.pairs.get(x as usize) {
-                super::prefetch::hint(pair);
-            }
-        }
-    }
-
     /// `slot`'s tag, if the slot exists.
     pub fn get(&self, slot: u32) -> Option<&T> {
         self.pairs.get(slot as usize).map(|n| &n.tag)
+    }
+
+    /// The links as a [`LinksMut`], for a hot loop.
+    pub fn view(&mut self) -> LinksMut<'_, T> {
+        LinksMut(&mut self.pairs)
     }
 
     /// Unlinks every slot and resets every tag.
@@ -141,10 +196,11 @@ impl List {
         (self.tail != NIL).then_some(self.tail)
     }
 
-    pub fn push_front<T>(&mut self, links: &mut Links<T>, slot: u32) {
-        links.pairs[slot as usize].link = [NIL, self.head];
+    pub fn push_front<T>(&mut self, links: &mut impl Table<T>, slot: u32) {
+        let pairs = links.nodes();
+        pairs[slot as usize].link = [NIL, self.head];
         if self.head != NIL {
-            links.pairs[self.head as usize].link[PREV] = slot;
+            pairs[self.head as usize].link[PREV] = slot;
         } else {
             self.tail = slot;
         }
@@ -153,27 +209,29 @@ impl List {
     }
 
     /// Links `slot` in right after `at`, which must be on this list.
-    pub fn insert_after<T>(&mut self, links: &mut Links<T>, at: u32, slot: u32) {
-        let n = links.pairs[at as usize].link[NEXT];
-        links.pairs[slot as usize].link = [at, n];
-        links.pairs[at as usize].link[NEXT] = slot;
+    pub fn insert_after<T>(&mut self, links: &mut impl Table<T>, at: u32, slot: u32) {
+        let pairs = links.nodes();
+        let n = pairs[at as usize].link[NEXT];
+        pairs[slot as usize].link = [at, n];
+        pairs[at as usize].link[NEXT] = slot;
         if n != NIL {
-            links.pairs[n as usize].link[PREV] = slot;
+            pairs[n as usize].link[PREV] = slot;
         } else {
             self.tail = slot;
         }
         self.len += 1;
     }
 
-    pub fn unlink<T>(&mut self, links: &mut Links<T>, slot: u32) {
-        let [p, n] = std::mem::replace(&mut links.pairs[slot as usize].link, [NIL; 2]);
+    pub fn unlink<T>(&mut self, links: &mut impl Table<T>, slot: u32) {
+        let pairs = links.nodes();
+        let [p, n] = std::mem::replace(&mut pairs[slot as usize].link, [NIL; 2]);
         if p != NIL {
-            links.pairs[p as usize].link[NEXT] = n;
+            pairs[p as usize].link[NEXT] = n;
         } else {
             self.head = n;
         }
         if n != NIL {
-            links.pairs[n as usize].link[PREV] = p;
+            pairs[n as usize].link[PREV] = p;
         } else {
             self.tail = p;
         }
@@ -182,26 +240,28 @@ impl List {
 
     /// The commonest move, spelled out: the list's length and head-ness are
     /// known, so it skips what `unlink` and `push_front` check.
-    pub fn move_to_front<T>(&mut self, links: &mut Links<T>, slot: u32) {
+    #[inline(always)]
+    pub fn move_to_front<T>(&mut self, links: &mut impl Table<T>, slot: u32) {
         let head = self.head;
         if head == slot {
             return;
         }
         // Not the head, so it has a predecessor (an index check stops a
         // broken list here rather than corrupting another).
-        let [p, n] = links.pairs[slot as usize].link;
-        links.pairs[p as usize].link[NEXT] = n;
+        let pairs = links.nodes();
+        let [p, n] = pairs[slot as usize].link;
+        pairs[p as usize].link[NEXT] = n;
         if n != NIL {
-            links.pairs[n as usize].link[PREV] = p;
+            pairs[n as usize].link[PREV] = p;
         } else {
             self.tail = p;
         }
-        links.pairs[slot as usize].link = [NIL, head];
-        links.pairs[head as usize].link[PREV] = slot;
+        pairs[slot as usize].link = [NIL, head];
+        pairs[head as usize].link[PREV] = slot;
         self.head = slot;
     }
 
-    pub fn pop_back<T>(&mut self, links: &mut Links<T>) -> Option<u32> {
+    pub fn pop_back<T>(&mut self, links: &mut impl Table<T>) -> Option<u32> {
         let t = self.tail()?;
         self.unlink(links, t);
         Some(t)
@@ -266,6 +326,26 @@ mod tests {
         assert_eq!(l.pop_back(&mut links), None);
         assert!(l.is_empty());
         assert_eq!((l.head(), l.tail()), (None, None));
+    }
+
+    #[test]
+    fn a_view_moves_the_links_it_borrows() {
+        let mut links = Links::<u8>::default();
+        links.ensure(6);
+        let mut l = List::default();
+        for s in 0..5 {
+            l.push_front(&mut links, s);
+        }
+        let mut v = links.view();
+        l.move_to_front(&mut v, 2);
+        l.move_to_front(&mut v, 0);
+        l.unlink(&mut v, 4);
+        v[3] = 7;
+        assert_eq!((v.prev(2), v.get(3), v.get(6)), (0, Some(&7), None));
+        v.prefetch(9, true); // out of range: a no-op
+        assert_eq!(collect(&l, &links), [0, 2, 3, 1]);
+        assert_eq!(l.tail(), Some(1));
+        assert_eq!(links[3], 7);
     }
 
     #[test]
