@@ -517,7 +517,7 @@ impl TinyLfu {
     /// Written for the replay loop's speed. The main list, the split and the
     /// promotions are locals, and the links a [`LinksMut`]: the compiler keeps
     /// them in registers, where fields reached through `self` would be read
-    /// again after every store to the links (58 against 69 instructions per
+    /// again after every store to the links (57 against 69 instructions per
     /// hit for the addon under cachegrind). `AHEAD` prefetches slots ahead,
     /// for tables that do not fit in cache: the segment, count and links of
     /// a slot 16 hits ahead, then the links of the neighbours of one 6 ahead.
