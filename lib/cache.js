@@ -236,7 +236,8 @@ class LRUCache {
     }
     if (this.#plain && options === undefined && this.#sizes === null && this.#onInsert === undefined) {
       const s = this.#map.get(key)
-      if (s === undefined && this.#chooses) {
+      if (s === undefined) {
+        // (an admission policy may refuse the entry: #insert then returns -1, having let it go)
         this.#insert(key, value, 0, 0, 0)
         if (this.#counting) this.#sets++
         if (this.#pending.length !== 0) this.#flush()
