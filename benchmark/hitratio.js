@@ -11,7 +11,8 @@
 // pure Rust, for tuning.
 //
 // Then get-hit throughput of the two policies in the same run (warm caches of
-// 10,000 and 1,000 string keys, uniform gets), with the ratio tinylfu / lru.
+// 10,000 and 1,000 string keys, uniform gets), with the ratio tinylfu / lru,
+// and the same for misses (a get that misses, then the set of that key).
 
 // The same admission tie-breaks as the Rust replay's default seed, so the two
 // replays agree exactly (without it every cache seeds itself unpredictably).
@@ -76,6 +77,30 @@ function getHitOpsPerSec(policy, names, picks) {
   for (let i = 0; i < picks.length; i++) if (c.get(names[picks[i]]) !== undefined) found++
   const ns = Number(process.hrtime.bigint() - t0)
   if (found !== picks.length + warm) throw new Error(`${policy}: warm cache missed`)
+  return (picks.length / ns) * 1e9
+}
+
+/**
+ * get-miss-then-set ops/s on a full cache of `cap`, keys uniform over 50 × cap
+ * (98% misses). The warm-up fills the cache with keys of its own: replaying
+ * the measured keys would let 'tinylfu' admit them as seen before.
+ */
+function missSetOpsPerSec(policy, cap, names, warm, picks) {
+  const c = new LRUCache({ max: cap, policy })
+  for (let i = 0; i < warm.length; i++) if (c.get(names[warm[i]]) === undefined) c.set(names[warm[i]], i)
+  let misses = 0
+  const t0 = process.hrtime.bigint()
+  for (let i = 0; i < picks.length; i++) {
+    const k = names[picks[i]]
+    if (c.get(k) === undefined) {
+      misses++
+      c.set(k, i)
+    }
+  }
+  const ns = Number(process.hrtime.bigint() - t0)
+  if (c.size !== cap || misses < picks.length * 0.9) {
+    throw new Error(`${policy}: expected a full cache missing most gets, got size ${c.size} of ${cap} and ${misses} misses in ${picks.length}`)
+  }
   return (picks.length / ns) * 1e9
 }
 
@@ -161,19 +186,32 @@ function main() {
   const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
   console.log(`\nget-hit ops/s, uniform keys, median of ${ROUNDS} rounds of ${OPS} gets:\n`)
   console.log('| capacity | lru | tinylfu | tinylfu / lru (median of rounds) |\n|---:|---:|---:|---:|')
+  // The ratio is the median of each round's own ratio: the two runs of a
+  // round are back to back, so a slow spell of the machine hits both.
+  const row = (cap, measure) => {
+    const samples = { lru: [], tinylfu: [] }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const p of POLICIES) samples[p].push(measure(p))
+    }
+    const ratio = med(samples.tinylfu.map((t, i) => t / samples.lru[i]))
+    const [l, t] = [med(samples.lru), med(samples.tinylfu)]
+    console.log(`| ${cap} | ${(l / 1e6).toFixed(2)}M | ${(t / 1e6).toFixed(2)}M | ${ratio.toFixed(2)} |`)
+  }
   for (const cap of [10_000, 1_000]) {
     const names = Array.from({ length: cap }, (_, i) => `user:${i}`)
     const r = rng(1)
     const picks = Uint32Array.from({ length: OPS }, () => Math.floor(r() * cap))
-    const samples = { lru: [], tinylfu: [] }
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const p of POLICIES) samples[p].push(getHitOpsPerSec(p, names, picks))
-    }
-    // The ratio is the median of each round's own ratio: the two runs of a
-    // round are back to back, so a slow spell of the machine hits both.
-    const ratio = med(samples.tinylfu.map((t, i) => t / samples.lru[i]))
-    const [l, t] = [med(samples.lru), med(samples.tinylfu)]
-    console.log(`| ${cap} | ${(l / 1e6).toFixed(2)}M | ${(t / 1e6).toFixed(2)}M | ${ratio.toFixed(2)} |`)
+    row(cap, (p) => getHitOpsPerSec(p, names, picks))
+  }
+  const MISS_OPS = Math.max(1, Math.floor(OPS / 4))
+  console.log(`\nget-miss + set ops/s, keys uniform over 50 x capacity, median of ${ROUNDS} rounds of ${MISS_OPS}:\n`)
+  console.log('| capacity | lru | tinylfu | tinylfu / lru (median of rounds) |\n|---:|---:|---:|---:|')
+  for (const cap of [10_000, 1_000]) {
+    const names = Array.from({ length: cap * 50 }, (_, i) => `user:${i}`)
+    const r = rng(2)
+    const draw = (n) => Uint32Array.from({ length: n }, () => Math.floor(r() * names.length))
+    const [warm, picks] = [draw(3 * cap), draw(MISS_OPS)]
+    row(cap, (p) => missSetOpsPerSec(p, cap, names, warm, picks))
   }
 }
 
