@@ -53,4 +53,10 @@ test('the hit-ratio harness replays every readable row and names the ones it ski
   assert.match(r.stdout, /3 rows in/)
   assert.match(r.stdout, /ARC has values on 2 of 3 rows: ours \d\.\d{4} vs 0\.3333 on those/)
   assert.match(r.stdout, /rows skipped, their trace unreadable \(1\):\n {2}gone@2: cannot read trace .*gone\.trace\.xz/)
+  // the throughput tables that follow, a row per capacity
+  for (const title of ['get-hit ops/s', 'get-miss + set ops/s']) {
+    const at = r.stdout.indexOf(title)
+    assert.ok(at >= 0, `no ${title} table:\n${r.stdout}`)
+    assert.match(r.stdout.slice(at), /\| 10000 \| [\d.]+M \| [\d.]+M \| \d+\.\d\d \|\n\| 1000 \| [\d.]+M \| [\d.]+M \| \d+\.\d\d \|/)
+  }
 })
