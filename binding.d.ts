@@ -119,6 +119,12 @@ export declare function compareSnapshots(base: string, target: string, options?:
 /** `compareSnapshots`, blocking the calling thread. */
 export declare function compareSnapshotsSync(base: string, target: string, options?: HeapOptions | undefined | null): SnapshotDiff
 
+/**
+ * `coreInsert`'s argument buffer, as a `Float64Array` over the core's memory:
+ * pending log entries, size, key hash, expiry (not finite for none).
+ */
+export declare function coreArgs(id: number): Float64Array
+
 /** Empties the core; the wrapper discards its log rather than replaying it. */
 export declare function coreClear(id: number): void
 

@@ -18,7 +18,7 @@
 const {
   coreCreate, coreFree, coreLog, coreOut, coreDrain, coreInsert, coreResize, coreRemove, coreVictim,
   coreSetExpiry, coreTakeDue, coreNextDue, coreOrder, coreTakeOverflow, coreClear, coreLogAt, coreSync,
-  INSERT_FLAG,
+  coreArgs, INSERT_FLAG,
 } = require('./native')
 const { checkOptions, checkSize, checkTtl, checkStart, fail, show } = require('./cache/options')
 const { hashKey } = require('./cache/hash')
@@ -58,6 +58,7 @@ class LRUCache {
   #vals = []
   #log
   #logAt
+  #args // coreInsert's arguments, in the core's memory
   #pos = 0
   #out
   #stamps = new Uint32Array(16) // per slot: the epoch of its last hit
@@ -132,6 +133,7 @@ class LRUCache {
     cores.register(this, this.#core)
     this.#log = coreLog(this.#core)
     this.#logAt = coreLogAt(this.#core)
+    this.#args = coreArgs(this.#core)
     this.#out = coreOut(this.#core)
     this.#chooses = policy === 'lru' && max > 0 && !maxSize
     if (maxEntrySize) this.#sizes = []
@@ -511,7 +513,12 @@ class LRUCache {
       this.#stamps[slot] = this.#epoch
       return slot
     }
-    const slot = coreInsert(this.#core, this.#take(), size, this.#hashing ? hashKey(key) : 0, at)
+    const args = this.#args
+    args[0] = this.#take()
+    args[1] = size
+    args[2] = this.#hashing ? hashKey(key) : 0
+    args[3] = at
+    const slot = coreInsert(this.#core)
     this.#place(slot, key, value, size, ttl, start)
     const n = this.#out[0]
     if (n !== 0 && this.#evicted(n, slot)) return -1

@@ -49,6 +49,13 @@ impl<T: Copy + Default> Buf<T> {
         unsafe { self.ptr.add(i).write(v) }
     }
 
+    /// The first `N` elements (the buffer must hold that many).
+    fn array<const N: usize>(&self) -> [T; N] {
+        self.prefix(N)
+            .try_into()
+            .expect("a buffer of at least N elements")
+    }
+
     /// The first `n` elements (checked against the length).
     fn prefix(&self, n: usize) -> &[T] {
         // SAFETY: as in `set`; `n` is clamped to the length.
@@ -83,12 +90,17 @@ impl<T> Drop for Buf<T> {
     }
 }
 
+/// Numbers in `coreInsert`'s argument buffer.
+const INSERT_ARGS: usize = 4;
+
 struct Core {
     store: Store,
     log: Arc<Buf<u32>>,
     /// Expiry times of logged inserts, at the same index as in `log`.
     log_at: Arc<Buf<f64>>,
     out: Arc<Buf<u32>>,
+    /// `coreInsert`'s arguments, written by JS before the call ([`core_args`]).
+    args: Arc<Buf<f64>>,
     scratch: Vec<u32>,
     overflow: Vec<u32>,
 }
@@ -174,6 +186,18 @@ fn with_core_as<T>(
     keep_reserved: bool,
     f: impl FnOnce(&mut Core) -> std::result::Result<T, StoreError>,
 ) -> std::result::Result<T, Thrown> {
+    with_live_core(id, |core| {
+        core.replay(pending, keep_reserved)
+            .map_err(|m| thrown(Kind::Range, m))?;
+        f(core).map_err(store_error)
+    })
+}
+
+/// Runs `f` on the live core `id`, or says it does not exist.
+fn with_live_core<T>(
+    id: f64,
+    f: impl FnOnce(&mut Core) -> std::result::Result<T, Thrown>,
+) -> std::result::Result<T, Thrown> {
     TABLE.with(|t| {
         let mut t = t.borrow_mut();
         let index = (id % GEN_UNIT) as usize;
@@ -190,9 +214,7 @@ fn with_core_as<T>(
                 format!("cache core {id} does not exist (freed?)"),
             ));
         };
-        core.replay(pending, keep_reserved)
-            .map_err(|m| thrown(Kind::Range, m))?;
-        f(core).map_err(store_error)
+        f(core)
     })
 }
 
@@ -266,6 +288,7 @@ pub fn core_create(env: Env, options: CoreOptions) -> Result<f64> {
         log: Buf::new(options.log_len as usize),
         log_at: Buf::new(options.log_len as usize),
         out: Buf::new(options.out_len as usize),
+        args: Buf::new(INSERT_ARGS),
         scratch: Vec::new(),
         overflow: Vec::new(),
     };
@@ -331,6 +354,13 @@ pub fn core_log_at(env: Env, id: f64) -> Result<Float64Array> {
 #[napi(catch_unwind)]
 pub fn core_out(env: Env, id: f64) -> Result<Uint32Array> {
     with_core(id, 0, |c| Ok(c.out.view())).map_err(|t| to_js(&env, t))
+}
+
+/// `coreInsert`'s argument buffer, as a `Float64Array` over the core's memory:
+/// pending log entries, size, key hash, expiry (not finite for none).
+#[napi(catch_unwind)]
+pub fn core_args(env: Env, id: f64) -> Result<Float64Array> {
+    with_core(id, 0, |c| Ok(c.args.view())).map_err(|t| to_js(&env, t))
 }
 
 /// The earliest registered expiry, or -1 when none.
@@ -427,25 +457,44 @@ unsafe extern "C" fn core_sync(
     }
 }
 
-/// `coreInsert(id, pending, size, hash, expiresAt) -> slot`: makes a new entry
-/// resident and registers its expiry (not finite for none). Evicted slots go to
-/// `out`, and may include the new slot under an admission policy.
+/// `coreInsert(id) -> slot`: makes a new entry resident and registers its
+/// expiry. The arguments are in the core's [`core_args`] buffer: written there
+/// by JS, four numbers cost N-API no conversions on the miss path. Evicted
+/// slots go to `out`, and may include the new slot under an admission policy.
 unsafe extern "C" fn core_insert(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
         run(env, info, |a| {
-            let (size, hash, expires_at) = (a.f64(2)?, a.u32(3)?, a.f64(4)?);
-            with_core(a.f64(0)?, a.u32(1)?, |c| {
-                let slot = c.store.insert(weight(size), hash, &mut c.scratch)?;
+            with_live_core(a.f64(0)?, |c| {
+                let [pending, size, hash, expires_at] = c.args.array::<INSERT_ARGS>();
+                let (pending, hash) = (whole_u32(pending, "pending")?, whole_u32(hash, "hash")?);
+                c.replay(pending, false)
+                    .map_err(|m| thrown(Kind::Range, m))?;
+                let slot = c
+                    .store
+                    .insert(weight(size), hash, &mut c.scratch)
+                    .map_err(store_error)?;
                 if expires_at.is_finite() && c.store.is_resident(slot) {
-                    c.store.set_expiry(slot, expires_at)?;
+                    c.store.set_expiry(slot, expires_at).map_err(store_error)?;
                 }
                 c.publish();
                 Ok(Ret::U32(slot))
             })
         })
+    }
+}
+
+/// `x` as a `u32`, if it is one exactly; else a `TypeError` naming `what`.
+fn whole_u32(x: f64, what: &str) -> std::result::Result<u32, Thrown> {
+    if x >= 0.0 && x <= u32::MAX as f64 && x.fract() == 0.0 {
+        Ok(x as u32)
+    } else {
+        Err(thrown(
+            Kind::Type,
+            format!("{what} must be an integer from 0 to 2^32 - 1, got {x}"),
+        ))
     }
 }
 
