@@ -14,6 +14,8 @@
 // takes the first candidate not hit since the sync, which is exactly the least
 // recently used entry now. The insert is logged (`slot | INSERT_FLAG`, its expiry
 // in `#logAt`) and replayed in order like the hits.
+// Other inserts (an admission policy, sizes, no bound) call the core, which picks
+// the victims; their arguments go through `#args`, a buffer in the core's memory.
 
 const {
   coreCreate, coreFree, coreLog, coreOut, coreDrain, coreInsert, coreResize, coreRemove, coreVictim,
