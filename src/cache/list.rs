@@ -328,14 +328,20 @@ mod tests {
         assert_eq!((l.head(), l.tail()), (None, None));
     }
 
-    #[test]
-    fn a_view_moves_the_links_it_borrows() {
+    /// Links for `slots` slots, and a list of slots `0..n` each pushed to the front.
+    fn pushed(n: u32, slots: usize) -> (Links<u8>, List) {
         let mut links = Links::<u8>::default();
-        links.ensure(6);
+        links.ensure(slots);
         let mut l = List::default();
-        for s in 0..5 {
+        for s in 0..n {
             l.push_front(&mut links, s);
         }
+        (links, l)
+    }
+
+    #[test]
+    fn a_view_moves_the_links_it_borrows() {
+        let (mut links, mut l) = pushed(5, 6);
         let mut v = links.view();
         l.move_to_front(&mut v, 2);
         l.move_to_front(&mut v, 0);
@@ -366,11 +372,8 @@ mod tests {
 
     #[test]
     fn tags_stay_with_their_slot_and_clear_resets_them() {
-        let mut links = Links::<u8>::default();
-        links.ensure(4);
-        let mut l = List::default();
+        let (mut links, mut l) = pushed(4, 4);
         for s in 0..4 {
-            l.push_front(&mut links, s);
             links[s] = 10 + s as u8;
         }
         l.move_to_front(&mut links, 1);
