@@ -284,6 +284,7 @@ impl LruGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::test_rng::Rng;
     use crate::cache::Sketch;
 
     fn key(k: u32) -> u64 {
@@ -374,13 +375,6 @@ mod tests {
         won
     }
 
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
-    }
-
     #[test]
     fn reports_lru_winning_only_when_it_wins_clearly() {
         let guard = || LruGuard::new(1_000, 1_000, 128).unwrap();
@@ -404,13 +398,13 @@ mod tests {
         // Uniform keys over twice the capacity (LRU hits about half), the cache
         // hitting at random as often: they disagree both ways alike, which is
         // noise, not a lead.
-        let (mut keys, mut coin) = (1u64, 7u64);
+        let (mut keys, mut coin) = (Rng(1), Rng(7));
         let mut g = guard();
         let noisy = periods_lru_won(
             &mut g,
             2_000_000,
-            |_| (xorshift(&mut keys) % 2_000) as u32,
-            |_| xorshift(&mut coin) & 1 == 0,
+            |_| keys.below(2_000) as u32,
+            |_| coin.next() & 1 == 0,
         );
         // About 500 periods; a 3-sigma one-sided test passes 0.13% by chance.
         assert!(noisy <= 5, "{noisy} noisy periods looked like a lead");

@@ -26,6 +26,8 @@ mod prefetch;
 mod prop_tests;
 mod sketch;
 mod store;
+#[cfg(test)]
+mod test_rng;
 mod tinylfu;
 pub mod trace;
 

@@ -4,23 +4,9 @@
 //! bookkeeping checks (every resident slot in exactly one segment, costs and
 //! weights adding up, segment targets and store limits holding).
 
+use super::test_rng::Rng;
 use super::{Limits, PolicyKind, Store};
 use std::collections::BTreeMap;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        (self.next() >> 11) % n.max(1)
-    }
-}
 
 /// One random run; `weighted` draws sizes, otherwise every entry weighs 1.
 fn run(kind: PolicyKind, limits: Limits, seed: u64, ops: u32) {

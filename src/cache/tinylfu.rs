@@ -1073,22 +1073,9 @@ impl Policy for TinyLfu {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::test_rng::Rng;
     use crate::cache::{hash_int, PolicyKind, Store};
     use std::collections::HashMap;
-
-    /// xorshift64*: a deterministic stream for workloads and op sequences.
-    pub(crate) struct Rng(u64);
-    impl Rng {
-        pub(crate) fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        pub(crate) fn below(&mut self, n: u64) -> u64 {
-            (self.next() >> 11) % n
-        }
-    }
 
     fn limits(n: u32) -> Limits {
         Limits {
