@@ -109,12 +109,15 @@ impl Core {
     /// Replays `pending` log entries. Unless `keep_reserved`, slots reserved for
     /// caller-chosen inserts and not used go back to the free list: every call
     /// but a plain drain ends the caller's ahead queue.
-    fn replay(&mut self, pending: u32, keep_reserved: bool) -> std::result::Result<(), String> {
+    fn replay(&mut self, pending: u32, keep_reserved: bool) -> std::result::Result<(), Thrown> {
         let n = pending as usize;
         if n > self.log.len {
-            return Err(format!(
-                "pending {pending} exceeds the access log length {}",
-                self.log.len
+            return Err(thrown(
+                Kind::Range,
+                format!(
+                    "pending {pending} exceeds the access log length {}",
+                    self.log.len
+                ),
             ));
         }
         self.store
@@ -187,8 +190,7 @@ fn with_core_as<T>(
     f: impl FnOnce(&mut Core) -> std::result::Result<T, StoreError>,
 ) -> std::result::Result<T, Thrown> {
     with_live_core(id, |core| {
-        core.replay(pending, keep_reserved)
-            .map_err(|m| thrown(Kind::Range, m))?;
+        core.replay(pending, keep_reserved)?;
         f(core).map_err(store_error)
     })
 }
@@ -470,8 +472,7 @@ unsafe extern "C" fn core_insert(
             with_live_core(a.f64(0)?, |c| {
                 let [pending, size, hash, expires_at] = c.args.array::<INSERT_ARGS>();
                 let (pending, hash) = (whole_u32(pending, "pending")?, whole_u32(hash, "hash")?);
-                c.replay(pending, false)
-                    .map_err(|m| thrown(Kind::Range, m))?;
+                c.replay(pending, false)?;
                 let slot = c
                     .store
                     .insert(weight(size), hash, &mut c.scratch)
