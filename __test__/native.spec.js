@@ -49,8 +49,16 @@ test('core errors cross as JS errors with a code, never a crash', () => {
     code: 'ERR_LEAKGUARD_CACHE',
     message: 'weight 11 exceeds the maximum total weight 10',
   })
-  assert.throws(() => insert(k, 1.5), { name: 'TypeError', message: 'pending must be an integer from 0 to 2^32 - 1, got 1.5' })
-  assert.throws(() => insert(k, 0, 1, -1), { name: 'TypeError', message: 'hash must be an integer from 0 to 2^32 - 1, got -1' })
+  assert.throws(() => insert(k, 1.5), {
+    name: 'RangeError',
+    code: 'ERR_LEAKGUARD_ARG',
+    message: 'pending must be an integer from 0 to 4294967295, got 1.5',
+  })
+  assert.throws(() => insert(k, 0, 1, -1), {
+    name: 'RangeError',
+    code: 'ERR_LEAKGUARD_ARG',
+    message: 'hash must be an integer from 0 to 4294967295, got -1',
+  })
   assert.throws(() => insert(k, 5), { name: 'RangeError', message: 'pending 5 exceeds the access log length 4' })
   assert.throws(() => native.coreRemove(id, 0, 7), { code: 'ERR_LEAKGUARD_CACHE', message: 'slot 7 is not resident' })
   assert.throws(() => native.coreDrain(id, 99), { name: 'RangeError', message: 'pending 99 exceeds the access log length 4' })

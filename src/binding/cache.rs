@@ -13,7 +13,7 @@
 //!   `coreTakeOverflow` returns them all.
 
 use super::error::{throw, Kind};
-use super::raw::{define, run, Ret, Thrown};
+use super::raw::{define, run, whole_u32, Ret, Thrown};
 use crate::cache::{Limits, PolicyKind, Store, StoreError};
 
 /// Marks a logged insert; see `coreSync`.
@@ -484,18 +484,6 @@ unsafe extern "C" fn core_insert(
                 Ok(Ret::U32(slot))
             })
         })
-    }
-}
-
-/// `x` as a `u32`, if it is one exactly; else a `TypeError` naming `what`.
-fn whole_u32(x: f64, what: &str) -> std::result::Result<u32, Thrown> {
-    if x >= 0.0 && x <= u32::MAX as f64 && x.fract() == 0.0 {
-        Ok(x as u32)
-    } else {
-        Err(thrown(
-            Kind::Type,
-            format!("{what} must be an integer from 0 to 2^32 - 1, got {x}"),
-        ))
     }
 }
 

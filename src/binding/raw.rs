@@ -95,16 +95,17 @@ impl Call {
     }
 
     pub fn u32(&self, i: usize) -> Result<u32, Thrown> {
-        let v = self.f64(i)?;
-        if v >= 0.0 && v <= f64::from(u32::MAX) && v.fract() == 0.0 {
-            Ok(v as u32)
-        } else {
-            let msg = format!(
-                "argument {i} must be an integer from 0 to {}, got {v}",
-                u32::MAX
-            );
-            Err(Thrown::new(Kind::Range, "ERR_LEAKGUARD_ARG", msg))
-        }
+        whole_u32(self.f64(i)?, &format!("argument {i}"))
+    }
+}
+
+/// `v` as a `u32` if it is one exactly, else a `RangeError` naming `what`.
+pub fn whole_u32(v: f64, what: &str) -> Result<u32, Thrown> {
+    if v >= 0.0 && v <= f64::from(u32::MAX) && v.fract() == 0.0 {
+        Ok(v as u32)
+    } else {
+        let msg = format!("{what} must be an integer from 0 to {}, got {v}", u32::MAX);
+        Err(Thrown::new(Kind::Range, "ERR_LEAKGUARD_ARG", msg))
     }
 }
 
