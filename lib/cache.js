@@ -60,7 +60,7 @@ class LRUCache {
   #vals = []
   #log
   #logAt
-  #args // coreInsert's arguments, in the core's memory
+  #args = null // coreInsert's arguments, in the core's memory
   #pos = 0
   #out
   #stamps = new Uint32Array(16) // per slot: the epoch of its last hit
@@ -135,9 +135,9 @@ class LRUCache {
     cores.register(this, this.#core)
     this.#log = coreLog(this.#core)
     this.#logAt = coreLogAt(this.#core)
-    this.#args = coreArgs(this.#core)
     this.#out = coreOut(this.#core)
     this.#chooses = policy === 'lru' && max > 0 && !maxSize
+    if (!this.#chooses) this.#args = coreArgs(this.#core) // only inserts the core chooses for use it
     if (maxEntrySize) this.#sizes = []
     if (ttl) this.#enableTtl()
     this.#plain = !this.#starts && !this.#fetchMethod
