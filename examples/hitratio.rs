@@ -143,6 +143,7 @@ fn tuning(sets: &[String]) -> Tuning {
             "decay" => t.decay = f,
             "restart" => t.restart = f,
             "admit_margin" => t.admit_margin = f as u32,
+            "margin_while" => t.margin_while = f,
             "ghost" => t.ghost = f,
             "ghost_step" => t.ghost_step = f,
             "ghost_accel" => t.ghost_accel = f,
