@@ -66,33 +66,42 @@ impl Ghost {
         seq != 0 && self.next.wrapping_sub(seq) <= self.len
     }
 
-    /// Remembers `hash` as the newest member.
+    /// The way of the live member `hash` in bucket `b`, if any.
+    #[inline(always)]
+    fn find(&self, b: usize, hash: u32) -> Option<usize> {
+        let tags: &[u32; WAYS] = self.tags[b..b + WAYS].try_into().expect("a whole bucket");
+        // All eight tags compared at once (a vector compare and a mask);
+        // usually none match, and a match may be a forgotten entry.
+        let mut same = 0u32;
+        for (i, &t) in tags.iter().enumerate() {
+            same |= ((t == hash) as u32) << i;
+        }
+        while same != 0 {
+            let way = same.trailing_zeros() as usize;
+            if self.live(self.seqs[b + way]) {
+                return Some(way);
+            }
+            same &= same - 1;
+        }
+        None
+    }
+
+    /// Remembers `hash` as the newest member, in its bucket's slot holding
+    /// it already, else the first free slot, else the oldest.
     pub fn add(&mut self, hash: u32) {
         if self.len == 0 {
             return;
         }
         let b = self.bucket(hash);
-        // The same hash if present, else a free slot, else the oldest.
-        let (mut pick, mut oldest) = (b, 0u32);
-        for i in b..b + WAYS {
-            let seq = self.seqs[i];
-            if !self.live(seq) {
-                if oldest != u32::MAX {
-                    (pick, oldest) = (i, u32::MAX);
-                }
-                continue;
-            }
-            if self.tags[i] == hash {
-                pick = i;
-                break;
-            }
-            let age = self.next.wrapping_sub(seq);
-            if age > oldest {
-                (pick, oldest) = (i, age);
-            }
-        }
-        self.tags[pick] = hash;
-        self.seqs[pick] = self.next;
+        let way = self.find(b, hash).unwrap_or_else(|| {
+            let seqs = &self.seqs[b..b + WAYS];
+            seqs.iter().position(|&s| !self.live(s)).unwrap_or_else(|| {
+                let age = |w: usize| self.next.wrapping_sub(seqs[w]);
+                (1..WAYS).fold(0, |old, w| if age(w) > age(old) { w } else { old })
+            })
+        });
+        self.tags[b + way] = hash;
+        self.seqs[b + way] = self.next;
         self.next = self.next.wrapping_add(1).max(1);
     }
 
@@ -102,13 +111,11 @@ impl Ghost {
             return false;
         }
         let b = self.bucket(hash);
-        for i in b..b + WAYS {
-            if self.tags[i] == hash && self.live(self.seqs[i]) {
-                self.seqs[i] = 0;
-                return true;
-            }
-        }
-        false
+        let Some(way) = self.find(b, hash) else {
+            return false;
+        };
+        self.seqs[b + way] = 0;
+        true
     }
 }
 
@@ -116,6 +123,7 @@ impl Ghost {
 mod tests {
     use super::*;
     use crate::cache::hash_int;
+    use crate::cache::test_rng::Rng;
 
     #[test]
     fn remembers_the_last_len_hashes() {
@@ -153,6 +161,72 @@ mod tests {
         }
         // 1 was refreshed last before 2..4, so it is still among the last 4.
         assert!(g.take(hash_int(1)));
+    }
+
+    /// The slot choice spelled out one slot at a time, as a reference.
+    fn add_slot_by_slot(g: &mut Ghost, hash: u32) {
+        let b = g.bucket(hash);
+        let (mut pick, mut oldest) = (b, 0u32);
+        for i in b..b + WAYS {
+            let seq = g.seqs[i];
+            if !g.live(seq) {
+                if oldest != u32::MAX {
+                    (pick, oldest) = (i, u32::MAX);
+                }
+                continue;
+            }
+            if g.tags[i] == hash {
+                pick = i;
+                break;
+            }
+            let age = g.next.wrapping_sub(seq);
+            if age > oldest {
+                (pick, oldest) = (i, age);
+            }
+        }
+        g.tags[pick] = hash;
+        g.seqs[pick] = g.next;
+        g.next = g.next.wrapping_add(1).max(1);
+    }
+
+    fn take_slot_by_slot(g: &mut Ghost, hash: u32) -> bool {
+        let b = g.bucket(hash);
+        for i in b..b + WAYS {
+            if g.tags[i] == hash && g.live(g.seqs[i]) {
+                g.seqs[i] = 0;
+                return true;
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn picks_the_slots_a_slot_by_slot_search_picks() {
+        // Few distinct hashes and short ghosts: buckets fill, overflow, hold
+        // the same hash forgotten and remembered, and wrap their numbers.
+        for (len, keys, seed) in [(4, 40, 1), (8, 20, 2), (50, 300, 3), (3, 9, 4)] {
+            let mut rng = Rng(seed);
+            let (mut fast, mut model) = (Ghost::new(len), Ghost::new(len));
+            for step in 0..20_000 {
+                if step == 10_000 {
+                    // Near the wrap of the insertion numbers.
+                    fast.next = u32::MAX - 3_000;
+                    model.next = fast.next;
+                }
+                let h = hash_int(rng.below(keys) as u32);
+                if rng.below(3) == 0 {
+                    assert_eq!(fast.take(h), take_slot_by_slot(&mut model, h));
+                } else {
+                    fast.add(h);
+                    add_slot_by_slot(&mut model, h);
+                }
+                assert_eq!(
+                    (&fast.tags, &fast.seqs, fast.next),
+                    (&model.tags, &model.seqs, model.next),
+                    "len {len}, step {step}"
+                );
+            }
+        }
     }
 
     #[test]
