@@ -70,8 +70,9 @@ impl Ghost {
     #[inline(always)]
     fn find(&self, b: usize, hash: u32) -> Option<usize> {
         let tags: &[u32; WAYS] = self.tags[b..b + WAYS].try_into().expect("a whole bucket");
-        // All eight tags compared at once (a vector compare and a mask);
-        // usually none match, and a match may be a forgotten entry.
+        // The tags compared without a branch each (the compiler uses vector
+        // compares for most); usually none match, and a match may be a
+        // forgotten entry.
         let mut same = 0u32;
         for (i, &t) in tags.iter().enumerate() {
             same |= ((t == hash) as u32) << i;
