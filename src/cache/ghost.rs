@@ -124,7 +124,7 @@ impl Ghost {
 mod tests {
     use super::*;
     use crate::cache::hash_int;
-    use crate::cache::test_rng::Rng;
+    use crate::cache::rng::Rng;
 
     #[test]
     fn remembers_the_last_len_hashes() {

@@ -284,7 +284,7 @@ impl LruGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::test_rng::Rng;
+    use crate::cache::rng::Rng;
     use crate::cache::Sketch;
 
     fn key(k: u32) -> u64 {

@@ -24,10 +24,9 @@ mod policy;
 mod prefetch;
 #[cfg(test)]
 mod prop_tests;
+mod rng;
 mod sketch;
 mod store;
-#[cfg(test)]
-mod test_rng;
 mod tinylfu;
 pub mod trace;
 

@@ -4,7 +4,7 @@
 //! bookkeeping checks (every resident slot in exactly one segment, costs and
 //! weights adding up, segment targets and store limits holding).
 
-use super::test_rng::Rng;
+use super::rng::Rng;
 use super::{Limits, PolicyKind, Store};
 use std::collections::BTreeMap;
 

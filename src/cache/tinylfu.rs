@@ -95,6 +95,7 @@ use super::ghost::Ghost;
 use super::guard::{LruGuard, SAMPLED_ENTRIES};
 use super::list::{Links, LinksMut, List, NIL};
 use super::policy::Policy;
+use super::rng::Rng;
 use super::sketch::Sketch;
 use super::store::Limits;
 
@@ -309,7 +310,7 @@ pub struct TinyLfu {
     sketch: Sketch,
     /// Hill climbing, when enabled ([`Tuning::step`] > 0 and a bounded cache).
     climber: Option<Climber>,
-    rng: u64,
+    rng: Rng,
     /// See [`Tuning::admit_margin`], and [`Tuning::margin_while`] in cost
     /// units.
     margin: u32,
@@ -397,7 +398,7 @@ impl TinyLfu {
                 decay: t.decay,
                 restart: t.restart,
             }),
-            rng: seed | 1,
+            rng: Rng(seed | 1),
             margin: t.admit_margin,
             // At least the window's floor, so small caches keep the margin there.
             margin_while: (t.margin_while * capacity as f64).max(1.0),
@@ -693,14 +694,6 @@ impl TinyLfu {
         }
     }
 
-    fn random(&mut self) -> u64 {
-        // xorshift64*
-        self.rng ^= self.rng >> 12;
-        self.rng ^= self.rng << 25;
-        self.rng ^= self.rng >> 27;
-        self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
     /// Whether the candidate should replace the victim in the main space.
     fn admit(&mut self, candidate: u32, victim: u32) -> bool {
         let fc = self.links[candidate].freq as u32;
@@ -713,7 +706,7 @@ impl TinyLfu {
         if fc > fv + margin {
             return true;
         }
-        fc >= ADMIT_JITTER_FROM && self.random() & 127 == 0
+        fc >= ADMIT_JITTER_FROM && self.rng.next() & 127 == 0
     }
 
     fn choose_victim(&mut self) -> Option<u32> {
@@ -1101,7 +1094,6 @@ impl Policy for TinyLfu {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::test_rng::Rng;
     use crate::cache::{hash_int, PolicyKind, Store};
     use std::collections::HashMap;
 

@@ -1,7 +1,9 @@
-//! A deterministic random stream for the tests' workloads and operation
+//! xorshift64*: a small deterministic random stream. TinyLFU draws its
+//! admission tie-breaks from it, and the tests their workloads and operation
 //! sequences, so a failure replays exactly.
 
 /// xorshift64*; the state must not be 0.
+#[derive(Debug, Clone)]
 pub struct Rng(pub u64);
 
 impl Rng {
@@ -13,6 +15,7 @@ impl Rng {
     }
 
     /// Uniform enough below `n` (0 for `n` 0).
+    #[cfg(test)]
     pub fn below(&mut self, n: u64) -> u64 {
         (self.next() >> 11) % n.max(1)
     }
