@@ -247,7 +247,7 @@ class LRUCache {
         if (this.#pending.length !== 0) this.#flush()
         return this
       }
-      if (s !== undefined && this.#dispose === undefined && this.#disposeAfter === undefined) {
+      if (this.#dispose === undefined && this.#disposeAfter === undefined) {
         this.#vals[s] = value
         const log = this.#log
         let p = this.#pos
