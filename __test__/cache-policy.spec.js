@@ -237,3 +237,64 @@ test('LEAKGUARD_CACHE_SEED fixes tinylfu admission tie-breaks; without it each c
   }
   delete process.env.LEAKGUARD_CACHE_SEED
 })
+
+// set(k, v) with no options takes short paths (a new key in a TTL cache
+// included); set(k, v, {}) always the general one. With the same seed, both
+// must leave every policy in the same state: the same entries, in the same
+// order, with the same TTLs, and the same disposals (under 'tinylfu', the
+// admission's refusals among them).
+for (const policy of POLICIES) {
+  test(`${policy}: set without options ends where set with options does (ttl, evictions, disposals)`, (t) => {
+    const saved = process.env.LEAKGUARD_CACHE_SEED
+    t.after(() => {
+      if (saved === undefined) delete process.env.LEAKGUARD_CACHE_SEED
+      else process.env.LEAKGUARD_CACHE_SEED = saved
+    })
+    process.env.LEAKGUARD_CACHE_SEED = '7'
+    const make = () => {
+      const clock = { t: 1000 }
+      const disposed = []
+      const cache = new LRUCache({
+        max: 40,
+        ttl: 500,
+        ttlResolution: 0,
+        policy,
+        perf: { now: () => clock.t },
+        dispose: (v, k, reason) => disposed.push([k, v, reason]),
+      })
+      return { cache, clock, disposed }
+    }
+    // every entry, most recent first, with its value and remaining TTL on the
+    // cache's own clock (dump() dates entries by the wall clock)
+    const state = (c) => [...c.entries()].map(([k, v]) => [k, v, c.getRemainingTTL(k)])
+    const short = make()
+    const general = make()
+    delete process.env.LEAKGUARD_CACHE_SEED
+    const r = rng(11)
+    for (let i = 0; i < 8000; i++) {
+      const k = Math.floor(r() * r() * 300)
+      const op = r()
+      for (const side of [short, general]) {
+        if (op < 0.45) {
+          side.cache.get(k)
+        } else if (op < 0.9) {
+          if (side === short) side.cache.set(k, i)
+          else side.cache.set(k, i, {})
+        } else if (op < 0.95) {
+          side.cache.delete(k)
+        } else {
+          side.clock.t += (i % 7) * 40
+        }
+      }
+      if (i % 41 === 0) {
+        assert.deepEqual(state(short.cache), state(general.cache), `after step ${i}`)
+        assert.deepEqual(short.disposed, general.disposed, `disposals after step ${i}`)
+      }
+    }
+    assert.deepEqual([...short.cache.rkeys()], [...general.cache.rkeys()])
+    assert.deepEqual(short.disposed, general.disposed)
+    // the script reaches every way out: evicted, expired, replaced, deleted
+    const reasons = new Set(short.disposed.map(([, , reason]) => reason))
+    assert.deepEqual([...reasons].sort(), ['delete', 'evict', 'expire', 'set'])
+  })
+}

@@ -262,8 +262,9 @@ class LRUCache {
         return this
       }
     }
-    if (options === undefined && this.#chooses && this.#sizes === null && this.#fetchMethod === undefined && this.#onInsert === undefined && !this.#map.has(key)) {
-      // TTL caches: a new key takes the same short insert path
+    if (options === undefined && this.#sizes === null && this.#fetchMethod === undefined && this.#onInsert === undefined && !this.#map.has(key)) {
+      // TTL caches: a new key takes the same short insert path, under every
+      // policy (one that refuses it has let it go, as above)
       const ttl = this.ttl
       this.#insert(key, value, 0, ttl, ttl ? this.#perf.now() : 0)
       if (this.#counting) this.#sets++
