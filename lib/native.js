@@ -9,8 +9,8 @@ try {
 } catch (err) {
   const e = new Error(
     `leakguard: cannot load the native addon at ${file} (${err.message}). ` +
-      'It is built from source on install; run "npm run build" in the leakguard ' +
-      'package folder (needs the Rust toolchain: cargo and rustc).'
+      'It is built from source on install; run "npm rebuild leakguard" in your project ' +
+      '(needs the Rust toolchain: cargo and rustc).'
   )
   e.code = 'ERR_LEAKGUARD_NATIVE'
   e.cause = err
