@@ -237,8 +237,10 @@ pub struct Monitor {
     settings: Settings,
     /// Post-GC floors of heapUsed, external, arrayBuffers after any collection…
     after_any: [FloorSeries; 3],
-    /// …and after full collections only.
+    /// …and after full collections only,
     after_major: [FloorSeries; 3],
+    /// with the newest full-GC floor that has left the window.
+    major_before: [Option<Point>; 3],
     /// rss and heapTotal from the periodic samples.
     rss: FloorSeries,
     heap_total: FloorSeries,
@@ -253,6 +255,7 @@ impl Monitor {
             settings,
             after_any: [s(), s(), s()],
             after_major: [s(), s(), s()],
+            major_before: [None; 3],
             rss: s(),
             heap_total: s(),
             states: [State::default(); 4],
@@ -289,8 +292,13 @@ impl Monitor {
     /// verdicts that changed.
     pub fn evaluate(&mut self, now: f64) -> Vec<Event> {
         let cutoff = now - self.settings.window_ms;
-        for s in self.after_any.iter_mut().chain(&mut self.after_major) {
+        for s in &mut self.after_any {
             s.prune(cutoff);
+        }
+        for (s, before) in self.after_major.iter_mut().zip(&mut self.major_before) {
+            if let Some(p) = s.prune(cutoff) {
+                *before = Some(p);
+            }
         }
         self.rss.prune(cutoff);
         self.heap_total.prune(cutoff);
@@ -334,7 +342,10 @@ impl Monitor {
         // half the threshold) overrule it: over a quarter window or more, or
         // over the newer half of the window (a warm-up that has levelled off).
         if v.suspect && major.len() >= 2 {
-            let least = (self.settings.threshold_per_ms() / 2.0).max(v.slope.unwrap_or(0.0) / 3.0);
+            // Full-GC floors rising at the threshold or faster are a leak of
+            // their own, however much faster the minor floors climb.
+            let limit = self.settings.threshold_per_ms();
+            let least = (limit / 2.0).max((v.slope.unwrap_or(0.0) / 3.0).min(limit));
             let slow = |pts: &[Point]| pts.len() >= 2 && theil_sen(pts).is_some_and(|s| s < least);
             let span = major[major.len() - 1].0 - major[0].0;
             let mid = v.end - self.settings.window_ms / 2.0;
@@ -342,6 +353,19 @@ impl Monitor {
             if (span >= self.settings.window_ms / 4.0 && slow(&major)) || slow(recent) {
                 v.suspect = false;
                 v.flat = true;
+            }
+        }
+        // A full collection in the newer half of the window bends the minor
+        // floors down, leak or not, so their flat newer half says nothing on
+        // its own: growth has stopped only if the full-GC floors agree, the
+        // last one before the window included (with one full GC per window
+        // or fewer, the window alone never holds two).
+        if v.flat && !v.suspect {
+            let mut pts: Vec<Point> = self.major_before[i].into_iter().collect();
+            pts.extend(&major);
+            let half = self.settings.threshold_per_ms() / 2.0;
+            if pts.len() >= 2 && theil_sen(&pts).is_some_and(|s| s >= half) {
+                v.flat = false;
             }
         }
         v

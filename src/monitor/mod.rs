@@ -54,7 +54,13 @@
 //! An alarmed metric recovers when it is no longer suspected and the slope of
 //! the newer half of its window is below half the threshold (growth has stopped
 //! for most of the last half window), so a noisy judgement does not flap the
-//! alarm.
+//! alarm. For the heap, `external` and `arrayBuffers`, the full-GC floors must
+//! agree, the last one before the window included: a full collection in the
+//! window drops the minor-GC floors back to the live heap, which bends their
+//! newer half flat or down under a leak too. (A busy leaking service with one
+//! full GC per window alarmed, recovered and alarmed again every few teeth.)
+//! Full-GC floors rising at the threshold or faster also never overrule the
+//! minor floors' alarm, however much faster those climb with promoted garbage.
 //!
 //! # Time to alarm
 //! For a leak well above the threshold (1 MB/s against the default 1 MiB/min),

@@ -52,11 +52,13 @@ impl FloorSeries {
         }
     }
 
-    /// Drops every point older than `cutoff`.
-    pub fn prune(&mut self, cutoff: f64) {
+    /// Drops every point older than `cutoff`; returns the newest one dropped.
+    pub fn prune(&mut self, cutoff: f64) -> Option<Point> {
+        let mut newest = None;
         while self.buckets.front().is_some_and(|b| b.t < cutoff) {
-            self.buckets.pop_front();
+            newest = self.buckets.pop_front().map(|b| (b.t, b.v));
         }
+        newest
     }
 
     /// The points, oldest first.

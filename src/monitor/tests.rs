@@ -191,6 +191,32 @@ fn a_leak_with_rare_full_gcs_alarms_on_the_minor_floors() {
 }
 
 #[test]
+fn a_steady_leak_with_one_full_gc_per_window_alarms_once_and_stays() {
+    // What a leaking service under load looks like with a short window: the
+    // minor-GC floors climb with promoted garbage (2.5 times the leak) and
+    // drop back at each full GC, about once per window. A full GC inside the
+    // window bends the minor floors down, so they no longer look like a leak,
+    // but the full-GC floors keep rising: growth has not stopped.
+    let mut sim = Sim::flat(0.0);
+    sim.live = Box::new(|t| 50.0 * MB + 3.0 * MB * t / MIN);
+    sim.promoted_per_ms = 7.5 * MB / MIN;
+    for every in [7.0, 9.0, 11.0] {
+        sim.major_every = every * MIN;
+        let mut m = Monitor::new(settings()).unwrap();
+        let ev = sim.run(&mut m, 60.0 * MIN);
+        let kinds: Vec<&str> = ev
+            .iter()
+            .map(|(_, e)| match e {
+                Event::Leak { .. } => "leak",
+                Event::Recovered { .. } => "recovered",
+            })
+            .collect();
+        assert_eq!(kinds, ["leak"], "full GC every {every} min: {ev:?}");
+        assert!(m.status()[0].suspected);
+    }
+}
+
+#[test]
 fn a_step_then_a_plateau_never_alarms() {
     // A cache fills 200 MB in one minute, at 20 min, then stays.
     let mut sim = Sim::flat(0.0);
