@@ -555,7 +555,7 @@ export interface WriteSnapshotOptions {
   dir?: string
   /** gzip the file (compressed off the JS thread). Default false. */
   gzip?: boolean
-  /** Keep the newest N of leakguard's snapshot files in `dir` (0: keep all). Default 5. */
+  /** Keep the newest N of this host's leakguard snapshot files in `dir` (0: keep all). Default 5. */
   keep?: number
   /** Refuse a snapshot within this many ms of the last one's start. Default 0 (60000 for signals). */
   minIntervalMs?: number
@@ -566,7 +566,7 @@ export interface WriteSnapshotOptions {
 }
 
 export interface SnapshotResult {
-  /** Final path: `<dir>/heap-<UTC time>-<pid>-<seq>.heapsnapshot[.gz]`. */
+  /** Final path: `<dir>/heap-<UTC time>-<host>-<pid>-<seq>.heapsnapshot[.gz]` (host: os.hostname(), sanitized). */
   path: string
   /** Size on disk in bytes. */
   bytes: number

@@ -13,6 +13,9 @@ const { Worker } = require('node:worker_threads')
 const { writeSnapshot, installSnapshotSignal } = require('..')
 
 const REGISTER = path.join(__dirname, '..', 'register.js')
+// os.hostname() as it appears in snapshot file names
+const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 64) || 'unknown-host'
+const HOST_RE = HOST.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const SERVER = `
   const http = require('node:http')
   const keep = Array.from({ length: 20000 }, (_, i) => ({ i, s: 'item' + i }))
@@ -96,16 +99,23 @@ test('SIGUSR2 writes a whole, private, gzipped snapshot and leaves no temporary'
   await port
   child.kill('SIGUSR2')
   const done = await waitFor((l) => l.event === 'snapshot')
-  assert.match(path.basename(done.path), new RegExp(`^heap-\\d{8}T\\d{6}Z-${child.pid}-1\\.heapsnapshot\\.gz$`))
+  assert.match(path.basename(done.path), new RegExp(`^heap-\\d{8}T\\d{6}Z-${HOST_RE}-${child.pid}-1\\.heapsnapshot\\.gz$`))
   assert.equal(done.bytes, fs.statSync(done.path).size)
   assert.ok(done.pauseMs >= 0 && done.durationMs >= done.pauseMs)
   assertHeapSnapshot(done.path)
   assert.deepEqual(fs.readdirSync(dir), [path.basename(done.path)])
 })
 
-test('rotation keeps the newest N snapshots', async (t) => {
+test("rotation keeps this host's newest N snapshots and never touches another host's", async (t) => {
   const dir = tmpdir(t)
-  fs.writeFileSync(path.join(dir, 'unrelated.heapsnapshot'), 'not ours')
+  // other files: unrelated, another replica's (same PID 1, another pod name), and older than all of ours
+  const others = [
+    'unrelated.heapsnapshot',
+    `heap-20200101T000000Z-${HOST}x-1-1.heapsnapshot`,
+    `heap-20200101T000000Z-other-pod-1-1.heapsnapshot.gz`,
+    'heap-20200101T000000Z-1-1.heapsnapshot',
+  ]
+  for (const name of others) fs.writeFileSync(path.join(dir, name), 'not ours')
   const { child, waitFor, lines, port } = startChild(t, {
     LEAKGUARD_SNAPSHOT_DIR: dir,
     LEAKGUARD_SNAPSHOT_KEEP: '2',
@@ -117,7 +127,7 @@ test('rotation keeps the newest N snapshots', async (t) => {
     await waitFor(() => lines.filter((l) => l.event === 'snapshot').length === n)
   }
   const written = lines.filter((l) => l.event === 'snapshot').map((l) => path.basename(l.path))
-  assert.deepEqual(fs.readdirSync(dir).sort(), [...written.slice(2), 'unrelated.heapsnapshot'].sort())
+  assert.deepEqual(fs.readdirSync(dir).sort(), [...written.slice(2), ...others].sort())
 })
 
 test('a flood of 50 signals yields one snapshot per interval, and the child keeps serving', async (t) => {
@@ -203,6 +213,48 @@ test('as PID 1 in its own PID namespace, `kill -USR2 1` from another process wor
   assert.match(path.basename(line.path), /-1-1\.heapsnapshot$/, 'written by PID 1')
   assert.deepEqual(fs.readdirSync(dir), [path.basename(line.path)])
   assertHeapSnapshot(line.path)
+})
+
+test('two replicas sharing a volume, both PID 1 (own PID and UTS namespaces): files apart, rotation leaves the other alone', async (t) => {
+  const probe = require('node:child_process').spawnSync('unshare', ['-u', '-fp', '--mount-proc', 'true'])
+  if (probe.status !== 0) return t.skip('unshare of PID and UTS namespaces is not available here')
+  const dir = tmpdir(t)
+  const script = `
+    require('node:child_process').execFile('kill', ['-USR2', '1'])
+    setTimeout(() => process.exit(0), 20000)
+  `
+  const replica = (host) => {
+    const child = spawn(
+      'unshare',
+      ['-u', '-fp', '--mount-proc', '--kill-child', 'sh', '-c', `hostname ${host} && exec "$0" -r "$1" -e "$2"`, process.execPath, REGISTER, script],
+      { env: { ...process.env, LEAKGUARD_SNAPSHOT_DIR: dir, LEAKGUARD_SNAPSHOT_KEEP: '1' }, stdio: ['ignore', 'ignore', 'pipe'] }
+    )
+    t.after(() => child.kill('SIGKILL'))
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+    return new Promise((resolve, reject) => {
+      const timer = setInterval(() => {
+        const m = /^leakguard: (\{"event":"snapshot.*)$/m.exec(stderr)
+        if (m) {
+          clearInterval(timer)
+          resolve(JSON.parse(m[1]))
+        }
+      }, 50)
+      child.once('exit', () => {
+        clearInterval(timer)
+        reject(new Error(`exited: ${stderr}`))
+      })
+    })
+  }
+  const [a, b] = await Promise.all([replica('pod-a'), replica('pod-b')])
+  assert.equal(a.event, 'snapshot', JSON.stringify(a))
+  assert.equal(b.event, 'snapshot', JSON.stringify(b))
+  assert.match(path.basename(a.path), /^heap-\d{8}T\d{6}Z-pod-a-1-1\.heapsnapshot$/)
+  assert.match(path.basename(b.path), /^heap-\d{8}T\d{6}Z-pod-b-1-1\.heapsnapshot$/)
+  // each kept its newest one (keep 1) and left the other's
+  assert.deepEqual(fs.readdirSync(dir).sort(), [path.basename(a.path), path.basename(b.path)].sort())
+  assertHeapSnapshot(a.path)
+  assertHeapSnapshot(b.path)
 })
 
 test('SIGUSR1 and uncatchable signals are refused with a logged reason', async (t) => {

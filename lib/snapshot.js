@@ -5,9 +5,11 @@
 // (v8.writeHeapSnapshot); leakguard owns where it goes and what can go wrong.
 
 const v8 = require('node:v8')
+const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 const { isMainThread, threadId } = require('node:worker_threads')
-const { SnapshotCapture, snapshotFileName, snapshotFreeBytes, snapshotRotate } = require('./native')
+const { SnapshotCapture, snapshotFreeBytes } = require('./native')
 const { inspect } = require('node:util')
 const { optionError } = require('./errors')
 
@@ -67,6 +69,44 @@ function checkOptions(o) {
 
 const MB = 1024 * 1024
 
+// This host's name as it goes into file names: replicas sharing a volume are
+// all PID 1 in their containers, so the host (the pod's name in Kubernetes)
+// is what keeps their files apart, and rotation touches only this host's.
+const HOST = String(os.hostname()).replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 64) || 'unknown-host'
+
+function escapeRe(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** `<prefix>-<UTC time>-<host>-<pid>-<seq>.heapsnapshot[.gz]` */
+function fileName(prefix, seq, gzip) {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  return `${prefix}-${stamp}-${HOST}-${process.pid}-${seq}.heapsnapshot${gzip ? '.gz' : ''}`
+}
+
+/** This host's `prefix` snapshot files in `dir` as { name, stamp, pid, seq }, oldest first. */
+function ownFiles(dir, prefix) {
+  const re = new RegExp(`^${prefix}-(\\d{8}T\\d{6}Z)-${escapeRe(HOST)}-(\\d+)-(\\d+)\\.heapsnapshot(?:\\.gz)?$`)
+  const out = []
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const m = re.exec(entry.name)
+    if (m && entry.isFile()) out.push({ name: entry.name, stamp: m[1], pid: Number(m[2]), seq: Number(m[3]) })
+  }
+  return out.sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : a.pid - b.pid || a.seq - b.seq))
+}
+
+/** Deletes all but the newest `keep` of this host's `heap-` snapshots in `dir`. */
+function rotate(dir, keep) {
+  const files = ownFiles(dir, 'heap')
+  for (const f of files.slice(0, Math.max(0, files.length - keep))) {
+    try {
+      fs.unlinkSync(path.join(dir, f.name))
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err
+    }
+  }
+}
+
 /**
  * Writes a heap snapshot of this thread's heap into `dir`; resolves to
  * `{ path, bytes, durationMs, pauseMs }`. Rejects with a code: `…_BUSY` (one is
@@ -96,7 +136,7 @@ async function writeSnapshot(options = {}) {
     }
     // unique within the process: worker threads number theirs apart
     const seq = (isMainThread ? 0 : threadId * 100_000) + ++state.seq
-    capture = new SnapshotCapture(o.dir, snapshotFileName(process.pid, seq, o.gzip), o.gzip)
+    capture = new SnapshotCapture(o.dir, fileName('heap', seq, o.gzip), o.gzip)
     const t0 = performance.now()
     v8.writeHeapSnapshot(capture.rawPath)
     const pauseMs = performance.now() - t0
@@ -107,7 +147,14 @@ async function writeSnapshot(options = {}) {
       const [code, ...rest] = err.message.split(': ')
       throw snapshotError(code.startsWith('ERR_') ? code : 'ERR_LEAKGUARD_SNAPSHOT_IO', code.startsWith('ERR_') ? rest.join(': ') : err.message, err)
     }
-    if (o.keep > 0) snapshotRotate(o.dir, o.keep)
+    if (o.keep > 0) {
+      try {
+        rotate(o.dir, o.keep)
+      } catch (err) {
+        // the snapshot is in place: a failed rotation is worth a line, not a rejection
+        log({ event: 'snapshot-rotate-failed', dir: o.dir, code: err.code, message: err.message })
+      }
+    }
     const result = { path: written.path, bytes: written.bytes, durationMs: performance.now() - started, pauseMs }
     if (o.log) log({ event: 'snapshot', ...result, durationMs: Math.round(result.durationMs), pauseMs: Math.round(pauseMs) })
     if (o.onSnapshot) {
