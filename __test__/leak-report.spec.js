@@ -9,7 +9,44 @@ const os = require('node:os')
 const path = require('node:path')
 const { spawn } = require('node:child_process')
 const { TEST_ENV } = require('./fixtures/monitor-run')
-const { leakReport, monitorMemory } = require('..')
+const { EventEmitter } = require('node:events')
+const { leakReport, monitorMemory, writeSnapshot } = require('..')
+
+const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 64) || 'unknown-host'
+
+/** Collects this process's `leakguard:` lines while a test runs. */
+function captureLog(t) {
+  const lines = []
+  const waiters = new Set()
+  const write = process.stderr.write
+  process.stderr.write = function (chunk, ...rest) {
+    const text = String(chunk)
+    if (text.startsWith('leakguard: ')) {
+      lines.push(JSON.parse(text.slice(11)))
+      for (const w of waiters) w()
+      return true
+    }
+    return write.call(this, chunk, ...rest)
+  }
+  t.after(() => (process.stderr.write = write))
+  const waitFor = (pred, ms = 10_000) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = lines.find(pred)
+        if (!hit) return
+        waiters.delete(check)
+        clearTimeout(timer)
+        resolve(hit)
+      }
+      const timer = setTimeout(() => {
+        waiters.delete(check)
+        reject(new Error(`timed out; log: ${JSON.stringify(lines)}`))
+      }, ms)
+      waiters.add(check)
+      check()
+    })
+  return { lines, waitFor, waiters }
+}
 
 const CHILD = `
   class LeakyThing { constructor(i) { this.id = i; this.payload = 'p'.repeat(200) + i } }
@@ -74,4 +111,64 @@ test('leakReport names bad options', () => {
   } finally {
     m.stop()
   }
+})
+
+test("the report's snapshots survive rotation, stay bounded, and a missing baseline is taken again", { timeout: 60_000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-report-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  // left by an earlier run on this host (a restarted container: same host, PID 1), and another replica's
+  const leftover = path.join(dir, `leakreport-20200101T000000Z-${HOST}-1-1.heapsnapshot`)
+  const otherHost = path.join(dir, `leakreport-20200101T000000Z-${HOST}x-1-1.heapsnapshot`)
+  fs.writeFileSync(leftover, '{}')
+  fs.writeFileSync(otherHost, '{}')
+  fs.utimesSync(leftover, new Date(2020, 0, 1), new Date(2020, 0, 1))
+  const { lines, waitFor, waiters } = captureLog(t)
+  const monitor = new EventEmitter()
+  const reports = []
+  let reported
+  const r = leakReport(monitor, { dir, baselineAfterMs: 0, minIntervalMs: 0, top: 3, onReport: (x) => (reports.push(x), reported?.()) })
+  t.after(() => r.stop())
+  const alarm = { metric: 'heapUsed', bytesPerMinute: 1e6, since: Date.now(), confidence: 0.999 }
+  // one alarm; resolves with its report, rejects on a leak-report-failed line
+  const report = () =>
+    new Promise((resolve, reject) => {
+      const seen = lines.length
+      const failed = () => {
+        const l = lines.slice(seen).find((x) => x.event === 'leak-report-failed')
+        if (l) reject(new Error(JSON.stringify(l)))
+      }
+      waiters.add(failed)
+      reported = () => {
+        waiters.delete(failed)
+        resolve(reports.at(-1))
+      }
+      monitor.emit('leak', alarm)
+    })
+  const reportFiles = () => fs.readdirSync(dir).filter((n) => n.startsWith('leakreport-')).sort()
+
+  const { path: base } = await waitFor((l) => l.event === 'leak-report-baseline')
+  assert.match(path.basename(base), new RegExp(`^leakreport-\\d{8}T\\d{6}Z-.+-${process.pid}-\\d+\\.heapsnapshot$`))
+  assert.deepEqual(reportFiles(), [path.basename(base), path.basename(otherHost)].sort(), 'the earlier run\'s file is gone')
+
+  // manual snapshots with keep 1 rotate their own files, never the report's
+  for (let i = 0; i < 3; i++) await writeSnapshot({ dir, keep: 1, log: false })
+  assert.ok(fs.existsSync(base))
+
+  const first = await report()
+  assert.equal(first.base, base)
+  assert.ok(fs.existsSync(first.target))
+  const second = await report()
+  assert.ok(fs.existsSync(second.target))
+  assert.ok(!fs.existsSync(first.target), 'the previous target is removed')
+  assert.deepEqual(reportFiles(), [base, second.target, otherHost].map((p) => path.basename(p)).sort())
+
+  // the baseline deleted behind the report's back: the next alarm takes a new one, the one after reports
+  fs.unlinkSync(base)
+  monitor.emit('leak', alarm)
+  await waitFor((l) => l.event === 'leak-report-baseline-missing' && l.path === base)
+  const { path: base2 } = await waitFor((l) => l.event === 'leak-report-baseline' && l.path !== base)
+  const third = await report()
+  assert.equal(third.base, base2)
+  assert.ok(fs.existsSync(third.target))
+  assert.equal(lines.filter((l) => l.event === 'leak-report-failed').length, 0, JSON.stringify(lines))
 })

@@ -2,10 +2,15 @@
 // The automatic leak report: once the memory monitor raises a leak alarm, compare
 // a baseline heap snapshot (taken after warm-up) with a fresh one, in Rust off the
 // JS thread, and log what grew, what retains it, and the listener audit's top
-// call sites. Rate-limited; the snapshots stay in the snapshot directory.
+// call sites. Rate-limited. Its snapshots are named `leakreport-…`, apart from
+// the signal's `heap-…` files, so rotation never deletes them; the report keeps
+// its baseline and its latest target only, and removes what earlier processes
+// on this host left.
 
+const fs = require('node:fs')
+const path = require('node:path')
 const { inspect } = require('node:util')
-const { writeSnapshot } = require('./snapshot')
+const { writeReportSnapshot, ownFiles } = require('./snapshot')
 const { compareSnapshots } = require('./heap')
 const { currentAudit } = require('./audit')
 const { optionError } = require('./errors')
@@ -58,9 +63,36 @@ function leakReport(monitor, options = {}) {
     onReport: options.onReport,
   }
   let baseline = null
+  let lastTarget = null
   let busy = false
   let lastReport = -Infinity
-  const snap = () => writeSnapshot({ dir: o.dir, gzip: o.gzip, keep: 0, log: false })
+  const snap = () => writeReportSnapshot({ dir: o.dir, gzip: o.gzip })
+  const remove = (file) => {
+    try {
+      fs.unlinkSync(file)
+    } catch (err) {
+      if (err.code !== 'ENOENT') log({ event: 'leak-report-cleanup-failed', path: file, code: err.code, message: err.message })
+    }
+  }
+  // Report files of this host that predate this process: left by an earlier
+  // run of it (a restarted container keeps its host name and PID 1).
+  const removeLeftovers = () => {
+    const started = Date.now() - process.uptime() * 1000
+    let files = []
+    try {
+      files = ownFiles(o.dir, 'leakreport')
+    } catch {
+      return
+    }
+    for (const f of files) {
+      const file = path.join(o.dir, f.name)
+      try {
+        if (fs.statSync(file).mtimeMs < started) remove(file)
+      } catch {
+        // gone already
+      }
+    }
+  }
 
   const takeBaseline = async () => {
     if (baseline !== null || busy) return
@@ -68,6 +100,7 @@ function leakReport(monitor, options = {}) {
     try {
       baseline = (await snap()).path
       log({ event: 'leak-report-baseline', path: baseline })
+      removeLeftovers()
     } catch (err) {
       log({ event: 'leak-report-failed', stage: 'baseline', code: err.code, message: err.message })
     } finally {
@@ -79,16 +112,33 @@ function leakReport(monitor, options = {}) {
 
   const onLeak = async (alarm) => {
     if (busy || performance.now() - lastReport < o.minIntervalMs) return
+    if (baseline !== null && !fs.existsSync(baseline)) {
+      // deleted by someone else: a new baseline, rather than failing on every alarm
+      log({ event: 'leak-report-baseline-missing', path: baseline })
+      baseline = null
+    }
     if (baseline === null) {
-      // alarmed before the baseline: take it now, report on the next alarm
+      // alarmed before the baseline (or it went missing): take it now, report on the next alarm
       clearTimeout(timer)
       await takeBaseline()
       return
     }
     busy = true
+    const previousReport = lastReport
     lastReport = performance.now()
+    let target
     try {
-      const target = (await snap()).path
+      target = (await snap()).path
+    } catch (err) {
+      // no report was made: the next alarm may try again
+      lastReport = previousReport
+      busy = false
+      log({ event: 'leak-report-failed', stage: 'target', code: err.code, message: err.message })
+      return
+    }
+    if (lastTarget !== null) remove(lastTarget)
+    lastTarget = target
+    try {
       const diff = await compareSnapshots(baseline, target, { top: o.top, paths: o.top, samples: 1 })
       const grew = diff.classes.filter((c) => c.sizeDelta > 0 || c.countDelta > 0)
       const audit = currentAudit()
@@ -116,6 +166,7 @@ function leakReport(monitor, options = {}) {
       if (o.onReport) o.onReport(report)
     } catch (err) {
       log({ event: 'leak-report-failed', stage: 'compare', code: err.code, message: err.message })
+      if (!fs.existsSync(baseline)) baseline = null // taken again on the next alarm
     } finally {
       busy = false
     }

@@ -114,7 +114,18 @@ function rotate(dir, keep) {
  * enough free space), `…_DIR`/`…_IO` (cannot write; nothing is left behind).
  */
 async function writeSnapshot(options = {}) {
-  const o = checkOptions(options)
+  return write(checkOptions(options), 'heap')
+}
+
+/**
+ * The leak report's snapshots: named `leakreport-…`, which rotation (of
+ * `heap-…` files) never matches; the report bounds its files itself.
+ */
+function writeReportSnapshot({ dir, gzip }) {
+  return write(checkOptions({ dir, gzip, keep: 0, log: false }), 'leakreport')
+}
+
+async function write(o, prefix) {
   const started = performance.now()
   if (state.busy) throw snapshotError('ERR_LEAKGUARD_SNAPSHOT_BUSY', 'a heap snapshot is already being written')
   const since = started - state.lastStart
@@ -136,7 +147,7 @@ async function writeSnapshot(options = {}) {
     }
     // unique within the process: worker threads number theirs apart
     const seq = (isMainThread ? 0 : threadId * 100_000) + ++state.seq
-    capture = new SnapshotCapture(o.dir, fileName('heap', seq, o.gzip), o.gzip)
+    capture = new SnapshotCapture(o.dir, fileName(prefix, seq, o.gzip), o.gzip)
     const t0 = performance.now()
     v8.writeHeapSnapshot(capture.rawPath)
     const pauseMs = performance.now() - t0
@@ -265,4 +276,4 @@ function installFromEnv(env = process.env, { onSignal } = {}) {
   }
 }
 
-module.exports = { writeSnapshot, installSnapshotSignal, installFromEnv }
+module.exports = { writeSnapshot, installSnapshotSignal, installFromEnv, writeReportSnapshot, ownFiles }
