@@ -291,6 +291,41 @@ test('writeSnapshot: one at a time, rate limit, options named in errors', async 
   assert.equal(seen, r2)
 })
 
+test("temporaries a crash left are removed, at start and before each snapshot; live writers' are kept", async (t) => {
+  const dir = tmpdir(t)
+  const S = '20200101T000000Z'
+  const minutesAgo = (m) => new Date(Date.now() - m * 60_000)
+  const dead = require('node:child_process').spawnSync('true').pid // exited and reaped
+  const files = {
+    // removed
+    ownOld: [`.heap-${S}-${HOST}-${process.pid}-1.heapsnapshot.raw.tmp`, new Date(Date.now() - process.uptime() * 1000 - 5000)],
+    deadPid: [`.heap-${S}-${HOST}-${dead}-1.heapsnapshot.gz.tmp`, minutesAgo(20)],
+    abandoned: [`.leakreport-${S}-other-pod-1-1.heapsnapshot.raw.tmp`, minutesAgo(120)],
+    legacy: [`.heap-${S}-1-1.heapsnapshot.raw.tmp`, minutesAgo(120)],
+    // kept
+    deadPidRecent: [`.heap-${S}-${HOST}-${dead}-2.heapsnapshot.raw.tmp`, minutesAgo(1)],
+    livePid: [`.heap-${S}-${HOST}-${process.ppid}-1.heapsnapshot.raw.tmp`, minutesAgo(20)],
+    otherHost: [`.heap-${S}-other-pod-1-1.heapsnapshot.raw.tmp`, minutesAgo(20)],
+    unrelated: ['.notes.tmp', minutesAgo(120)],
+  }
+  for (const [name, mtime] of Object.values(files)) {
+    fs.writeFileSync(path.join(dir, name), 'x'.repeat(1000))
+    fs.utimesSync(path.join(dir, name), mtime, mtime)
+  }
+  const r = await writeSnapshot({ dir, log: false })
+  const kept = ['deadPidRecent', 'livePid', 'otherHost', 'unrelated'].map((k) => files[k][0])
+  assert.deepEqual(fs.readdirSync(dir).sort(), [...kept, path.basename(r.path)].sort())
+
+  // at start, under register: the reviewer's case, a kill -9 mid-snapshot of a restarted container
+  const [legacy, mtime] = files.legacy
+  fs.writeFileSync(path.join(dir, legacy), 'x'.repeat(1000))
+  fs.utimesSync(path.join(dir, legacy), mtime, mtime)
+  const { waitFor } = startChild(t, { LEAKGUARD_SNAPSHOT_DIR: dir })
+  const removed = await waitFor((l) => l.event === 'snapshot-temp-removed')
+  assert.deepEqual(removed, { event: 'snapshot-temp-removed', dir, files: [legacy], bytes: 1000 })
+  assert.ok(!fs.existsSync(path.join(dir, legacy)))
+})
+
 test('writeSnapshot works inside a worker thread', async (t) => {
   const dir = tmpdir(t)
   const worker = new Worker(

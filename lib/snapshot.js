@@ -107,6 +107,69 @@ function rotate(dir, keep) {
   }
 }
 
+// Temporary files of a snapshot being written: `.<name>.raw.tmp` (V8's) and
+// `.<name>.tmp` (the gzip's), with `name` as fileName makes it, or without the
+// host as leakguard named them before.
+const TEMP = /^\.(?:heap|leakreport)-\d{8}T\d{6}Z-(?:(.+)-)?(\d+)-\d+\.heapsnapshot(?:\.gz)?(?:\.raw)?\.tmp$/
+// V8 writes its temporary continuously and the gzip pass reads it (minutes for
+// the largest heaps): one untouched for this long belongs to no live writer.
+const TEMP_ABANDONED_MS = 60 * 60_000
+// A temporary of this host whose PID is gone, untouched this long, is left by a
+// dead process (the wait covers another container of the same pod: same host
+// name, its own PID namespace, where our kill(pid, 0) says nothing).
+const TEMP_DEAD_PID_MS = 10 * 60_000
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return err.code === 'EPERM'
+  }
+}
+
+/**
+ * Removes temporaries in `dir` that no live writer owns, left by a crash
+ * (kill -9, OOM kill) mid-snapshot: this host's from before this process
+ * started (a restarted container is PID 1 again), this host's whose PID is
+ * gone, and anyone's untouched for an hour. Logs what it removed; never throws.
+ */
+function sweepTemps(dir) {
+  const now = Date.now()
+  const processStart = now - process.uptime() * 1000
+  const removed = []
+  let bytes = 0
+  let entries
+  try {
+    entries = fs.readdirSync(dir)
+  } catch {
+    return // the write that follows reports an unusable directory
+  }
+  for (const name of entries) {
+    const m = TEMP.exec(name)
+    if (m === null) continue
+    const file = path.join(dir, name)
+    try {
+      const st = fs.statSync(file)
+      if (!st.isFile()) continue
+      const age = now - st.mtimeMs
+      const host = m[1] ?? null
+      const pid = Number(m[2])
+      const stale =
+        age > TEMP_ABANDONED_MS ||
+        (host === HOST && pid === process.pid && st.mtimeMs < processStart) ||
+        (host === HOST && pid !== process.pid && age > TEMP_DEAD_PID_MS && !alive(pid))
+      if (!stale) continue
+      fs.unlinkSync(file)
+      removed.push(name)
+      bytes += st.size
+    } catch {
+      // gone meanwhile (another replica's sweep), or not ours to remove
+    }
+  }
+  if (removed.length > 0) log({ event: 'snapshot-temp-removed', dir, files: removed, bytes })
+}
+
 /**
  * Writes a heap snapshot of this thread's heap into `dir`; resolves to
  * `{ path, bytes, durationMs, pauseMs }`. Rejects with a code: `…_BUSY` (one is
@@ -137,6 +200,7 @@ async function write(o, prefix) {
   state.lastStart = started
   let capture
   try {
+    sweepTemps(o.dir) // before the disk check: what a crash left counts as free
     // V8 writes about twice the used heap as JSON; gzip keeps about a quarter of that.
     const used = v8.getHeapStatistics().used_heap_size
     const need = Math.ceil(used * 2 * (o.gzip ? 1.25 : 1)) + 16 * MB // gzip needs the raw file too, briefly
@@ -260,6 +324,7 @@ function installFromEnv(env = process.env, { onSignal } = {}) {
     }
     const nearLimit = num('LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT')
     const remove = installSnapshotSignal(options)
+    sweepTemps(path.resolve(dir))
     try {
       require('node:fs').accessSync(path.resolve(dir), require('node:fs').constants.W_OK)
     } catch (err) {
