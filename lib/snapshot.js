@@ -13,8 +13,11 @@ const { SnapshotCapture, snapshotFreeBytes } = require('./native')
 const { inspect } = require('node:util')
 const { optionError } = require('./errors')
 
-// Per thread: one snapshot at a time, and the time the last one started.
-const state = { busy: false, lastStart: -Infinity, seq: 0 }
+// Per thread: one snapshot at a time, the time the last one started, and the
+// time the last failed before V8 paused the thread (one that never paused does
+// not use up minIntervalMs: only a short back-off, against a storm of retries).
+const state = { busy: false, lastStart: -Infinity, lastFailure: -Infinity, seq: 0 }
+const FAILED_BACKOFF_MS = 1000
 
 /** One structured line on stderr, as every leakguard log line. */
 function log(fields) {
@@ -188,17 +191,43 @@ function writeReportSnapshot({ dir, gzip }) {
   return write(checkOptions({ dir, gzip, keep: 0, log: false }), 'leakreport')
 }
 
+/**
+ * Whether a snapshot may start now under `minIntervalMs`: null if so, else
+ * `{ reason, retryAfterMs, message }` (retryAfterMs null while one is written).
+ */
+function refusal(minIntervalMs, now = performance.now()) {
+  if (state.busy) return { reason: 'busy', retryAfterMs: null, message: 'a heap snapshot is already being written' }
+  const since = now - state.lastStart
+  if (since < minIntervalMs) {
+    return {
+      reason: 'rate',
+      retryAfterMs: Math.ceil(minIntervalMs - since),
+      message: `the last heap snapshot started ${Math.round(since)} ms ago, within minIntervalMs ${minIntervalMs}`,
+    }
+  }
+  const backoff = Math.min(minIntervalMs, FAILED_BACKOFF_MS)
+  const sinceFailure = now - state.lastFailure
+  if (sinceFailure < backoff) {
+    return {
+      reason: 'failed',
+      retryAfterMs: Math.ceil(backoff - sinceFailure),
+      message: `the last heap snapshot failed ${Math.round(sinceFailure)} ms ago, within the ${backoff} ms back-off after a failure`,
+    }
+  }
+  return null
+}
+
 async function write(o, prefix) {
   const started = performance.now()
-  if (state.busy) throw snapshotError('ERR_LEAKGUARD_SNAPSHOT_BUSY', 'a heap snapshot is already being written')
-  const since = started - state.lastStart
-  if (since < o.minIntervalMs) {
-    const msg = `the last heap snapshot started ${Math.round(since)} ms ago, within minIntervalMs ${o.minIntervalMs}`
-    throw snapshotError('ERR_LEAKGUARD_SNAPSHOT_RATE', msg)
+  const refused = refusal(o.minIntervalMs, started)
+  if (refused) {
+    throw snapshotError(refused.reason === 'busy' ? 'ERR_LEAKGUARD_SNAPSHOT_BUSY' : 'ERR_LEAKGUARD_SNAPSHOT_RATE', refused.message)
   }
   state.busy = true
+  const previousStart = state.lastStart
   state.lastStart = started
   let capture
+  let paused = false
   try {
     sweepTemps(o.dir) // before the disk check: what a crash left counts as free
     // V8 writes about twice the used heap as JSON; gzip keeps about a quarter of that.
@@ -213,6 +242,7 @@ async function write(o, prefix) {
     const seq = (isMainThread ? 0 : threadId * 100_000) + ++state.seq
     capture = new SnapshotCapture(o.dir, fileName(prefix, seq, o.gzip), o.gzip)
     const t0 = performance.now()
+    paused = true
     v8.writeHeapSnapshot(capture.rawPath)
     const pauseMs = performance.now() - t0
     let written
@@ -242,6 +272,11 @@ async function write(o, prefix) {
     return result
   } catch (err) {
     capture?.abort()
+    if (!paused) {
+      // nothing cost the process a pause: retrying soon is fine
+      state.lastStart = previousStart
+      state.lastFailure = performance.now()
+    }
     throw err
   } finally {
     state.busy = false
@@ -256,12 +291,17 @@ const WHY = {
 }
 
 let installed = null
+// At most one snapshot-dropped line per this many ms: a signal storm is one line.
+const DROP_LOG_MS = 10_000
 
 /**
  * Writes a snapshot each time the process gets `signal` (default SIGUSR2), with
  * writeSnapshot's options. Signals that arrive while one is written, or within
- * minIntervalMs (default 60 s), are dropped, never queued; the next snapshot's
- * log line counts them. Returns a function that removes the handler.
+ * minIntervalMs (default 60 s), are dropped, never queued: the first drop logs
+ * a `snapshot-dropped` line saying why and when the next is allowed (then one
+ * per 10 s, or when the reason changes), and the next snapshot's line counts them. A
+ * snapshot that failed before V8 paused the thread (a missing directory, a full
+ * disk) holds the next back only 1 s. Returns a function that removes the handler.
  */
 function installSnapshotSignal(options = {}) {
   const { signal = 'SIGUSR2', onSignal, ...rest } = options
@@ -274,15 +314,31 @@ function installSnapshotSignal(options = {}) {
   }
   const o = checkOptions({ minIntervalMs: 60_000, ...rest })
   if (installed) installed()
-  let dropped = 0
+  let dropped = 0 // since the last snapshot
+  let unlogged = 0 // since the last snapshot-dropped line
+  let lastDropLog = -Infinity
+  let lastDropReason = null
   const handler = () => {
-    const busy = state.busy || performance.now() - state.lastStart < o.minIntervalMs
-    if (busy) {
+    const now = performance.now()
+    const refused = refusal(o.minIntervalMs, now)
+    if (refused) {
       dropped++
+      unlogged++
+      if (now - lastDropLog >= DROP_LOG_MS || refused.reason !== lastDropReason) {
+        lastDropLog = now
+        lastDropReason = refused.reason
+        const { reason, retryAfterMs, message } = refused
+        const nextAllowedAt = retryAfterMs === null ? null : new Date(Date.now() + retryAfterMs).toISOString()
+        log({ event: 'snapshot-dropped', signal, reason, retryAfterMs, nextAllowedAt, droppedSignals: unlogged, message })
+        unlogged = 0
+      }
       return
     }
     const droppedBefore = dropped
     dropped = 0
+    unlogged = 0
+    lastDropLog = -Infinity // the first drop after this attempt is logged again
+    lastDropReason = null
     writeSnapshot({ ...o, log: false })
       .then((r) => {
         log({ event: 'snapshot', signal, ...r, durationMs: Math.round(r.durationMs), pauseMs: Math.round(r.pauseMs), droppedSignals: droppedBefore })
