@@ -584,8 +584,9 @@ export interface SnapshotResult {
 export declare function writeSnapshot(options?: WriteSnapshotOptions): Promise<SnapshotResult>
 
 /**
- * Writes a snapshot on each `signal` (default SIGUSR2; SIGUSR1 and uncatchable
- * signals are refused). Signals during a snapshot or within `minIntervalMs`
+ * Writes a snapshot on each `signal` (default SIGUSR2; SIGUSR1, uncatchable,
+ * termination, job-control and fault signals, and names that are not signals,
+ * are refused with a RangeError). Signals during a snapshot or within `minIntervalMs`
  * (default 60000) are dropped, never queued. Main thread only. Returns a
  * function that removes the handler.
  */

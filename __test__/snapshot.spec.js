@@ -306,6 +306,30 @@ test('SIGUSR1 and uncatchable signals are refused with a logged reason', async (
     name: 'RangeError',
     message: "writeSnapshot: signal SIGUSR1 is refused: Node's inspector owns SIGUSR1",
   })
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGTSTP', 'SIGCONT', 'SIGCHLD']) {
+    assert.throws(() => installSnapshotSignal({ signal }), { name: 'RangeError', message: new RegExp(`^writeSnapshot: signal ${signal} is refused: `) })
+  }
+  assert.throws(() => installSnapshotSignal({ signal: 'SIGFOO' }), {
+    name: 'RangeError',
+    message: 'writeSnapshot: signal SIGFOO is refused: SIGFOO is not a signal on this platform',
+  })
+})
+
+test('LEAKGUARD_SNAPSHOT_SIGNAL=SIGTERM is refused, and SIGTERM still shuts the process down', async (t) => {
+  const { child, waitFor, port } = startChild(t, { LEAKGUARD_SNAPSHOT_DIR: tmpdir(t), LEAKGUARD_SNAPSHOT_SIGNAL: 'SIGTERM' })
+  const refused = await waitFor((l) => l.event === 'snapshot-config-refused')
+  assert.equal(refused.variable, 'LEAKGUARD_SNAPSHOT_SIGNAL')
+  assert.equal(refused.value, 'SIGTERM')
+  assert.match(refused.message, /^LEAKGUARD_SNAPSHOT_SIGNAL="SIGTERM" is refused: .*graceful shutdown/)
+  await port
+  const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal)))
+  child.kill('SIGTERM')
+  assert.equal(await exit, 'SIGTERM')
+
+  const other = startChild(t, { LEAKGUARD_SNAPSHOT_DIR: tmpdir(t), LEAKGUARD_SNAPSHOT_SIGNAL: 'SIGFOO' })
+  const unknown = await other.waitFor((l) => l.event === 'snapshot-config-refused')
+  assert.equal(unknown.message, 'LEAKGUARD_SNAPSHOT_SIGNAL="SIGFOO" is refused: SIGFOO is not a signal on this platform')
+  assert.equal(await get(await other.port), '20000')
 })
 
 test('writeSnapshot: one at a time, rate limit, options named in errors', async (t) => {

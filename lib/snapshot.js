@@ -283,11 +283,35 @@ async function write(o, prefix) {
   }
 }
 
-const REFUSED = new Set(['SIGUSR1', 'SIGKILL', 'SIGSTOP'])
+// Signals a snapshot handler must not take, and why.
+const STOPS = 'it asks the process to stop (Kubernetes, Docker and Ctrl-C send it): handling it would stop graceful shutdown'
 const WHY = {
   SIGUSR1: "Node's inspector owns SIGUSR1",
   SIGKILL: 'SIGKILL cannot be caught',
   SIGSTOP: 'SIGSTOP cannot be caught',
+  SIGTERM: STOPS,
+  SIGINT: STOPS,
+  SIGQUIT: STOPS,
+  SIGTSTP: 'it is job control (stop from the terminal)',
+  SIGTTIN: 'it is job control (background read from the terminal)',
+  SIGTTOU: 'it is job control (background write to the terminal)',
+  SIGCONT: 'it is job control (resume after a stop)',
+  SIGSEGV: 'it reports a fault: JS must not run on it',
+  SIGBUS: 'it reports a fault: JS must not run on it',
+  SIGFPE: 'it reports a fault: JS must not run on it',
+  SIGILL: 'it reports a fault: JS must not run on it',
+  SIGABRT: 'it aborts the process',
+  SIGTRAP: 'debuggers use it',
+  SIGCHLD: 'the runtime gets it whenever a child process ends',
+  SIGPIPE: 'the kernel sends it on writes to closed pipes and sockets',
+  SIGPROF: 'profilers use it',
+}
+
+/** The reason `signal` may not be used for snapshots, or null. `what` names it in messages. */
+function signalRefusal(signal, what) {
+  if (Object.hasOwn(WHY, signal)) return `${what} is refused: ${WHY[signal]}`
+  if (!Object.hasOwn(os.constants.signals, signal)) return `${what} is refused: ${signal} is not a signal on this platform`
+  return null
 }
 
 let installed = null
@@ -308,7 +332,8 @@ function installSnapshotSignal(options = {}) {
   if (typeof signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(signal)) {
     throw badOption(TypeError, `signal must be a signal name such as "SIGUSR2", got ${show(signal)}`)
   }
-  if (REFUSED.has(signal)) throw badOption(RangeError, `signal ${signal} is refused: ${WHY[signal]}`)
+  const refused = signalRefusal(signal, `signal ${signal}`)
+  if (refused) throw badOption(RangeError, refused)
   if (!isMainThread) {
     throw badOption(RangeError, 'signals reach only the main thread: install the handler there (writeSnapshot works in workers)')
   }
@@ -370,12 +395,21 @@ function installFromEnv(env = process.env, { onSignal } = {}) {
     if (gzip !== undefined && !['1', 'true', '0', 'false', ''].includes(gzip)) {
       throw new RangeError(`LEAKGUARD_SNAPSHOT_GZIP must be "1", "true", "0" or "false", got ${JSON.stringify(gzip)}`)
     }
+    const signal = env.LEAKGUARD_SNAPSHOT_SIGNAL || 'SIGUSR2'
+    const what = `LEAKGUARD_SNAPSHOT_SIGNAL=${JSON.stringify(signal)}`
+    const refused = /^SIG[A-Z0-9]+$/.test(signal)
+      ? signalRefusal(signal, what)
+      : `${what} is refused: not a signal name such as "SIGUSR2"`
+    if (refused) {
+      log({ event: 'snapshot-config-refused', variable: 'LEAKGUARD_SNAPSHOT_SIGNAL', value: signal, message: refused })
+      return null
+    }
     const options = {
       dir,
       keep: num('LEAKGUARD_SNAPSHOT_KEEP'),
       minIntervalMs: num('LEAKGUARD_SNAPSHOT_MIN_INTERVAL') ?? 60_000,
       gzip: gzip === '1' || gzip === 'true',
-      signal: env.LEAKGUARD_SNAPSHOT_SIGNAL || 'SIGUSR2',
+      signal,
       onSignal,
     }
     const nearLimit = num('LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT')
