@@ -7,6 +7,7 @@ const audit = require('./lib/audit')
 const monitor = require('./lib/monitor')
 const snapshot = require('./lib/snapshot')
 const leakReport = require('./lib/leak-report')
+const { isMainThread } = require('node:worker_threads')
 
 function log(fields) {
   process.stderr.write(`leakguard: ${JSON.stringify(fields)}\n`)
@@ -22,13 +23,20 @@ function start(part, fn) {
 }
 
 const listeners = start('audit', () => audit.startFromEnv(process.env))
-const memory = start('monitor', () => monitor.startFromEnv(process.env))
-start('report', () => leakReport.startFromEnv(process.env, memory))
-start('snapshot', () =>
-  snapshot.installFromEnv(process.env, {
-    // with each snapshot, what the audit saw: the call sites that add listeners
-    onSignal: () => {
-      if (listeners) log({ event: 'audit', rows: listeners.report().slice(0, 20) })
-    },
-  })
-)
+// Preloads (-r, NODE_OPTIONS) run again in every worker thread. The audit above
+// runs in each thread: listeners live per isolate, so a worker's audit sees what
+// the main thread's cannot, and it is cheap. The monitor (process-wide rss), the
+// leak report (its snapshots) and the snapshot signal are process-wide: they
+// start on the main thread only, once per process.
+if (isMainThread) {
+  const memory = start('monitor', () => monitor.startFromEnv(process.env))
+  start('report', () => leakReport.startFromEnv(process.env, memory))
+  start('snapshot', () =>
+    snapshot.installFromEnv(process.env, {
+      // with each snapshot, what the audit saw: the call sites that add listeners
+      onSignal: () => {
+        if (listeners) log({ event: 'audit', rows: listeners.report().slice(0, 20) })
+      },
+    })
+  )
+}
