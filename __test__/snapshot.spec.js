@@ -31,8 +31,8 @@ function tmpdir(t) {
 }
 
 /** Starts the server child with the register module; resolves once it listens. */
-function startChild(t, env, spawnOptions = {}) {
-  const child = spawn(process.execPath, ['-r', REGISTER, '-e', SERVER], {
+function startChild(t, env, { nodeArgs = [], ...spawnOptions } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', REGISTER, '-e', SERVER], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...spawnOptions,
@@ -330,6 +330,36 @@ test('LEAKGUARD_SNAPSHOT_SIGNAL=SIGTERM is refused, and SIGTERM still shuts the 
   const unknown = await other.waitFor((l) => l.event === 'snapshot-config-refused')
   assert.equal(unknown.message, 'LEAKGUARD_SNAPSHOT_SIGNAL="SIGFOO" is refused: SIGFOO is not a signal on this platform')
   assert.equal(await get(await other.port), '20000')
+})
+
+test("with node's --heapsnapshot-signal on the same signal, leakguard leaves it to Node, says so, and one snapshot is written", async (t) => {
+  const cwd = tmpdir(t)
+  const dir = tmpdir(t)
+  const { child, waitFor, port } = startChild(t, { LEAKGUARD_SNAPSHOT_DIR: dir }, { cwd, nodeArgs: ['--heapsnapshot-signal=SIGUSR2'] })
+  const skipped = await waitFor((l) => l.event === 'snapshot-signal-skipped')
+  assert.equal(skipped.signal, 'SIGUSR2')
+  assert.match(skipped.message, /--heapsnapshot-signal=SIGUSR2 .*double the pause/)
+  await port
+  child.kill('SIGUSR2')
+  // Node's snapshot lands in the working directory; leakguard's directory stays empty
+  const deadline = Date.now() + 10_000
+  while (!fs.readdirSync(cwd).some((n) => n.endsWith('.heapsnapshot')) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  assert.ok(fs.readdirSync(cwd).some((n) => n.endsWith('.heapsnapshot')), "Node's snapshot")
+  await new Promise((r) => setTimeout(r, 200))
+  assert.deepEqual(fs.readdirSync(dir), [])
+  const exited = new Promise((r) => child.once('exit', r))
+  child.kill('SIGKILL')
+  await exited
+
+  // the same from NODE_OPTIONS, spelled with a space
+  const other = startChild(t, { LEAKGUARD_SNAPSHOT_DIR: dir, NODE_OPTIONS: '--heapsnapshot-signal SIGUSR2' })
+  await other.waitFor((l) => l.event === 'snapshot-signal-skipped')
+  // on another signal, both run
+  const both = startChild(t, { LEAKGUARD_SNAPSHOT_DIR: dir }, { nodeArgs: ['--heapsnapshot-signal=SIGHUP'], cwd })
+  await both.port
+  assert.deepEqual(both.lines.filter((l) => l.event === 'snapshot-signal-skipped'), [])
 })
 
 test('writeSnapshot: one at a time, rate limit, options named in errors', async (t) => {

@@ -379,6 +379,21 @@ function installSnapshotSignal(options = {}) {
   return installed
 }
 
+/**
+ * The signal Node's own `--heapsnapshot-signal` is set to, from the command
+ * line (process.execArgv) or NODE_OPTIONS, or null.
+ */
+function nodeSnapshotSignal(nodeOptions) {
+  const words = (nodeOptions ?? '').match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []
+  const args = [...process.execArgv, ...words.map((w) => w.replace(/["']/g, ''))]
+  let found = null
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--heapsnapshot[-_]signal(?:=(.*))?$/.exec(args[i])
+    if (m) found = m[1] ?? args[++i] ?? null
+  }
+  return found
+}
+
 /** Reads the LEAKGUARD_SNAPSHOT_* variables (see README); never throws into the app. */
 function installFromEnv(env = process.env, { onSignal } = {}) {
   const dir = env.LEAKGUARD_SNAPSHOT_DIR
@@ -402,6 +417,19 @@ function installFromEnv(env = process.env, { onSignal } = {}) {
       : `${what} is refused: not a signal name such as "SIGUSR2"`
     if (refused) {
       log({ event: 'snapshot-config-refused', variable: 'LEAKGUARD_SNAPSHOT_SIGNAL', value: signal, message: refused })
+      return null
+    }
+    if (nodeSnapshotSignal(env.NODE_OPTIONS) === signal) {
+      // Node writes one on this signal already: a second, leakguard's, would double the pause
+      log({
+        event: 'snapshot-signal-skipped',
+        signal,
+        message:
+          `node's --heapsnapshot-signal=${signal} already writes a heap snapshot on ${signal} (into --diagnostic-dir, ` +
+          'default the working directory); leakguard does not install its handler, which would write a second one ' +
+          'and double the pause. Remove --heapsnapshot-signal to get leakguard\'s (atomic, private, rotated, in ' +
+          'LEAKGUARD_SNAPSHOT_DIR), or set LEAKGUARD_SNAPSHOT_SIGNAL to another signal to get both.',
+      })
       return null
     }
     const options = {
