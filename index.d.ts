@@ -579,7 +579,8 @@ export interface SnapshotResult {
 /**
  * Writes a heap snapshot of this thread's heap, atomically (never visible under
  * its final name until whole), after checking free disk space. Rejects with
- * `code` ERR_LEAKGUARD_SNAPSHOT_BUSY, _RATE, _DISK, _DIR or _IO.
+ * `code` ERR_LEAKGUARD_SNAPSHOT_BUSY, _RATE, _DISK (also a disk or quota that
+ * fills during the write), _DIR or _IO; an unknown option is a TypeError.
  */
 export declare function writeSnapshot(options?: WriteSnapshotOptions): Promise<SnapshotResult>
 
@@ -600,7 +601,7 @@ export interface LeakReportOptions {
   /** Where the baseline and target snapshots go (required). */
   dir: string
   gzip?: boolean
-  /** When the baseline snapshot is taken, in ms after start. Default 60000. */
+  /** When the baseline snapshot is taken, in ms after start (at most 2147483647). Default 60000. */
   baselineAfterMs?: number
   /** Least time between two reports, in ms. Default 1800000 (30 min). */
   minIntervalMs?: number

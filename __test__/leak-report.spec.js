@@ -11,6 +11,7 @@ const { spawn } = require('node:child_process')
 const { TEST_ENV } = require('./fixtures/monitor-run')
 const { EventEmitter } = require('node:events')
 const { leakReport, monitorMemory, writeSnapshot } = require('..')
+const { startFromEnv } = require('../lib/leak-report') // internal: register.js calls it
 
 const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 64) || 'unknown-host'
 
@@ -108,6 +109,20 @@ test('leakReport names bad options', () => {
     assert.throws(() => leakReport(m, {}), { name: 'TypeError', message: 'leakReport: dir must be a non-empty string, got undefined' })
     assert.throws(() => leakReport(m, { dir: '/tmp', top: 0 }), { name: 'RangeError', message: 'leakReport: top must be an integer >= 1, got 0' })
     assert.throws(() => leakReport(null, { dir: '/tmp' }), { name: 'TypeError', message: 'leakReport: monitor must be a MemoryMonitor, got null' })
+    assert.throws(() => leakReport(m, { dirr: '/tmp' }), {
+      name: 'TypeError',
+      code: 'ERR_LEAKGUARD_OPTION',
+      message: 'leakReport: unknown option "dirr"; known: dir, gzip, baselineAfterMs, minIntervalMs, top, onReport',
+    })
+    assert.throws(() => leakReport(m, { dir: '/tmp', gzip: 'no' }), { name: 'TypeError', message: "leakReport: gzip must be a boolean, got 'no'" })
+    assert.throws(() => leakReport(m, { dir: '/tmp', baselineAfterMs: 3e9 }), {
+      name: 'RangeError',
+      message: 'leakReport: baselineAfterMs must be at most 2147483647, got 3000000000',
+    })
+    assert.throws(() => startFromEnv({ LEAKGUARD_REPORT: '1', LEAKGUARD_SNAPSHOT_DIR: '/tmp', LEAKGUARD_REPORT_BASELINE_MS: '3000000000' }, m), {
+      name: 'RangeError',
+      message: 'LEAKGUARD_REPORT_BASELINE_MS must be at most 2147483647 (about 24.8 days), got "3000000000"',
+    })
   } finally {
     m.stop()
   }

@@ -78,7 +78,17 @@ test('startFromEnv starts only when asked, once, and names bad variables', (t) =
   assert.throws(() => startFromEnv({ LEAKGUARD_MONITOR: 'yes' }), option('RangeError', 'LEAKGUARD_MONITOR must be "1", "true", "0" or "false", got "yes"'))
   assert.throws(
     () => startFromEnv({ LEAKGUARD_MONITOR: '1', LEAKGUARD_MONITOR_WINDOW_MS: 'ten' }),
-    option('RangeError', 'LEAKGUARD_MONITOR_WINDOW_MS must be a number, got "ten"')
+    option('RangeError', 'LEAKGUARD_MONITOR_WINDOW_MS must be a whole number in decimal digits, got "ten"')
+  )
+  for (const raw of ['0x20', '0b100000', '32.0', ' 32', '1e3']) {
+    assert.throws(
+      () => startFromEnv({ LEAKGUARD_MONITOR: '1', LEAKGUARD_MONITOR_INTERVAL_MS: raw }),
+      option('RangeError', `LEAKGUARD_MONITOR_INTERVAL_MS must be a whole number in decimal digits, got ${JSON.stringify(raw)}`)
+    )
+  }
+  assert.throws(
+    () => startFromEnv({ LEAKGUARD_MONITOR: '1', LEAKGUARD_MONITOR_CONFIDENCE: '0x1' }),
+    option('RangeError', 'LEAKGUARD_MONITOR_CONFIDENCE must be a number, got "0x1"')
   )
   assert.throws(
     () => startFromEnv({ LEAKGUARD_MONITOR: '1', LEAKGUARD_MONITOR_MIN_SAMPLES: '2' }),

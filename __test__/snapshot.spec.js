@@ -378,6 +378,12 @@ test('writeSnapshot: one at a time, rate limit, options named in errors', async 
   })
   await assert.rejects(writeSnapshot({ dir: 7 }), { name: 'TypeError', message: 'writeSnapshot: dir must be a non-empty string, got 7' })
   await assert.rejects(writeSnapshot({ dir, gzip: 'yes' }), { name: 'TypeError', message: "writeSnapshot: gzip must be a boolean, got 'yes'" })
+  await assert.rejects(writeSnapshot({ dirr: dir }), {
+    name: 'TypeError',
+    code: 'ERR_LEAKGUARD_OPTION',
+    message: 'writeSnapshot: unknown option "dirr"; known: dir, gzip, keep, minIntervalMs, log, onSnapshot',
+  })
+  assert.throws(() => installSnapshotSignal({ dir, signl: 'SIGHUP' }), { name: 'TypeError', message: /unknown option "signl"; known: .*signal, onSignal$/ })
   let seen
   const r2 = await writeSnapshot({ dir, log: false, onSnapshot: (x) => (seen = x) })
   assert.equal(seen, r2)
@@ -416,6 +422,26 @@ test("temporaries a crash left are removed, at start and before each snapshot; l
   const removed = await waitFor((l) => l.event === 'snapshot-temp-removed')
   assert.deepEqual(removed, { event: 'snapshot-temp-removed', dir, files: [legacy], bytes: 1000 })
   assert.ok(!fs.existsSync(path.join(dir, legacy)))
+})
+
+test('a full disk during the write rejects with ERR_LEAKGUARD_SNAPSHOT_DISK and leaves nothing', async (t) => {
+  const dir = tmpdir(t)
+  const v8 = require('node:v8')
+  const real = v8.writeHeapSnapshot
+  t.after(() => (v8.writeHeapSnapshot = real))
+  // as V8's write fails when the disk fills after the free-space check
+  v8.writeHeapSnapshot = () => {
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' })
+  }
+  const err = await writeSnapshot({ dir, log: false }).then(() => null, (e) => e)
+  assert.equal(err.code, 'ERR_LEAKGUARD_SNAPSHOT_DISK')
+  assert.match(err.message, /no space left on device/)
+  assert.equal(err.cause.code, 'ENOSPC')
+  v8.writeHeapSnapshot = () => {
+    throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' })
+  }
+  await assert.rejects(writeSnapshot({ dir, log: false }), { code: 'ERR_LEAKGUARD_SNAPSHOT_IO', message: /EIO/ })
+  assert.deepEqual(fs.readdirSync(dir), [])
 })
 
 test('writeSnapshot works inside a worker thread', async (t) => {

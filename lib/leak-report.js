@@ -23,13 +23,18 @@ function reportError(Ctor, message) {
   return optionError(Ctor, `leakReport: ${message}`)
 }
 
-function int(o, name, fallback, min = 0) {
+function int(o, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
   const v = o[name]
   if (v === undefined) return fallback
   if (typeof v !== 'number') throw reportError(TypeError, `${name} must be a number, got ${inspect(v)}`)
   if (!Number.isInteger(v) || v < min) throw reportError(RangeError, `${name} must be an integer >= ${min}, got ${inspect(v)}`)
+  if (v > max) throw reportError(RangeError, `${name} must be at most ${max}, got ${inspect(v)}`)
   return v
 }
+
+// setTimeout's limit: a longer delay warns (TimeoutOverflowWarning) and fires after 1 ms
+const MAX_TIMER_MS = 2 ** 31 - 1
+const OPTIONS = ['dir', 'gzip', 'baselineAfterMs', 'minIntervalMs', 'top', 'onReport']
 
 /** One retainer path as `root -> (edge) Class -> ...`. */
 function pathText(steps) {
@@ -48,16 +53,25 @@ function leakReport(monitor, options = {}) {
   if (monitor === null || typeof monitor?.on !== 'function') {
     throw reportError(TypeError, `monitor must be a MemoryMonitor, got ${inspect(monitor)}`)
   }
+  if (options === null || typeof options !== 'object') {
+    throw reportError(TypeError, `options must be an object, got ${inspect(options)}`)
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTIONS.includes(key)) throw reportError(TypeError, `unknown option ${JSON.stringify(key)}; known: ${OPTIONS.join(', ')}`)
+  }
   if (typeof options.dir !== 'string' || options.dir === '') {
     throw reportError(TypeError, `dir must be a non-empty string, got ${inspect(options.dir)}`)
   }
   if (options.onReport !== undefined && typeof options.onReport !== 'function') {
     throw reportError(TypeError, `onReport must be a function, got ${inspect(options.onReport)}`)
   }
+  if (options.gzip !== undefined && typeof options.gzip !== 'boolean') {
+    throw reportError(TypeError, `gzip must be a boolean, got ${inspect(options.gzip)}`)
+  }
   const o = {
     dir: options.dir,
-    gzip: !!options.gzip,
-    baselineAfterMs: int(options, 'baselineAfterMs', 60_000),
+    gzip: options.gzip ?? false,
+    baselineAfterMs: int(options, 'baselineAfterMs', 60_000, 0, MAX_TIMER_MS),
     minIntervalMs: int(options, 'minIntervalMs', 30 * 60_000),
     top: int(options, 'top', 5, 1),
     onReport: options.onReport,
@@ -199,10 +213,14 @@ function startFromEnv(env, monitor) {
     if (!/^\d+$/.test(v)) throw new RangeError(`${name} must be a whole number, got ${JSON.stringify(v)}`)
     return Number(v)
   }
+  const baselineAfterMs = num('LEAKGUARD_REPORT_BASELINE_MS')
+  if (baselineAfterMs > MAX_TIMER_MS) {
+    throw new RangeError(`LEAKGUARD_REPORT_BASELINE_MS must be at most ${MAX_TIMER_MS} (about 24.8 days), got ${JSON.stringify(env.LEAKGUARD_REPORT_BASELINE_MS)}`)
+  }
   return leakReport(monitor, {
     dir: env.LEAKGUARD_SNAPSHOT_DIR,
     gzip: env.LEAKGUARD_SNAPSHOT_GZIP === '1' || env.LEAKGUARD_SNAPSHOT_GZIP === 'true',
-    baselineAfterMs: num('LEAKGUARD_REPORT_BASELINE_MS'),
+    baselineAfterMs,
     minIntervalMs: num('LEAKGUARD_REPORT_MIN_INTERVAL_MS'),
   })
 }

@@ -246,6 +246,7 @@ const ENV = {
 }
 
 let fromEnv = null
+const INTEGER_ENV = new Set(['intervalMs', 'windowMs', 'minSamples', 'warmupMs'])
 
 function logLine(event, payload) {
   const line = { event, ...payload, since: new Date(payload.since).toISOString(), pid: process.pid }
@@ -269,9 +270,13 @@ function startFromEnv(env = process.env) {
   for (const [key, name] of Object.entries(ENV)) {
     const raw = env[name]
     if (raw === undefined || raw === '') continue
-    const v = Number(raw)
-    if (raw.trim() === '' || Number.isNaN(v)) throw fail(RangeError, name, raw, 'a number')
-    options[key] = v
+    // decimal only: Number() would also take "0x20", "0b1", " 32 " and "Infinity"
+    if (INTEGER_ENV.has(key)) {
+      if (!/^\d+$/.test(raw)) throw fail(RangeError, name, raw, 'a whole number in decimal digits')
+    } else if (!/^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(raw)) {
+      throw fail(RangeError, name, raw, 'a number')
+    }
+    options[key] = Number(raw)
   }
   const m = new MemoryMonitor(settingsFrom(options, ENV))
   m.on('leak', (e) => logLine('leak', e))

@@ -38,6 +38,22 @@ function snapshotError(code, message, cause) {
   return err
 }
 
+/**
+ * `err` with one of the documented codes: leakguard's own pass through; a
+ * full disk or quota (ENOSPC, EDQUOT: from V8's write, or the commit's
+ * "os error 28") is ERR_LEAKGUARD_SNAPSHOT_DISK; anything else _IO.
+ */
+function asSnapshotError(err) {
+  if (typeof err?.code === 'string' && err.code.startsWith('ERR_LEAKGUARD_SNAPSHOT_')) {
+    if (err.code !== 'ERR_LEAKGUARD_SNAPSHOT_IO' || !NO_SPACE.test(err.message)) return err
+  }
+  const message = String(err?.message ?? err)
+  const full = err?.code === 'ENOSPC' || err?.code === 'EDQUOT' || NO_SPACE.test(message)
+  const code = full ? 'ERR_LEAKGUARD_SNAPSHOT_DISK' : 'ERR_LEAKGUARD_SNAPSHOT_IO'
+  return snapshotError(code, `writing the heap snapshot failed: ${message}`, err)
+}
+const NO_SPACE = /ENOSPC|EDQUOT|no space left on device|disk quota exceeded|os error (?:28|122)\)/i
+
 function int(name, value, fallback) {
   if (value === undefined) return fallback
   if (typeof value !== 'number') throw badOption(TypeError, `${name} must be a number, got ${show(value)}`)
@@ -47,8 +63,14 @@ function int(name, value, fallback) {
   return value
 }
 
-function checkOptions(o) {
+const OPTIONS = ['dir', 'gzip', 'keep', 'minIntervalMs', 'log', 'onSnapshot']
+
+function checkOptions(o, known = OPTIONS) {
   if (o === null || typeof o !== 'object') throw badOption(TypeError, `options must be an object, got ${show(o)}`)
+  for (const key of Object.keys(o)) {
+    // a typo such as `dirr` would otherwise write into the working directory
+    if (!OPTIONS.includes(key)) throw badOption(TypeError, `unknown option ${JSON.stringify(key)}; known: ${known.join(', ')}`)
+  }
   if (o.dir !== undefined && (typeof o.dir !== 'string' || o.dir === '')) {
     throw badOption(TypeError, `dir must be a non-empty string, got ${show(o.dir)}`)
   }
@@ -277,7 +299,7 @@ async function write(o, prefix) {
       state.lastStart = previousStart
       state.lastFailure = performance.now()
     }
-    throw err
+    throw asSnapshotError(err)
   } finally {
     state.busy = false
   }
@@ -337,7 +359,7 @@ function installSnapshotSignal(options = {}) {
   if (!isMainThread) {
     throw badOption(RangeError, 'signals reach only the main thread: install the handler there (writeSnapshot works in workers)')
   }
-  const o = checkOptions({ minIntervalMs: 60_000, ...rest })
+  const o = checkOptions({ minIntervalMs: 60_000, ...rest }, [...OPTIONS, 'signal', 'onSignal'])
   if (installed) installed()
   let dropped = 0 // since the last snapshot
   let unlogged = 0 // since the last snapshot-dropped line
