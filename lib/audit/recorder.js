@@ -16,6 +16,17 @@
 // numbers. Were a listener held by our record, a heap snapshot would show
 // our record as a retainer of everything the listener closes over, and a
 // retainer-path search could blame the audit for the user's leak.
+//
+// Bounded memory: rows are never freed (the Rust core keeps them by number),
+// so the number of rows is bounded instead. Rows are grouped in buckets, one
+// per (call site or none, emitter class name); a bucket gives its own row to
+// at most MAX_EVENTS distinct event names, and counts every further name on
+// one '(other events)' row, so per-request names like 'reply-' + id cost at
+// most MAX_EVENTS + 1 rows per call site (or per class below the threshold)
+// however many there are. Past MAX_ROWS rows in all, a new bucket or name
+// is counted on one spill row without a call site, and a process warning
+// says so once. Per-emitter records drop an event's entry once it holds no
+// attributed listener, so a long-lived emitter does not keep one per name.
 const { captureFrames, userFrame, siteOf, formatStack } = require('./sites')
 const { etCount, getEventListeners } = require('./counts')
 
@@ -24,6 +35,11 @@ const REMOVE = 1
 const DROP = 2
 const BATCH_WORDS = 8192
 const NO_CLASS = {}
+// The bounds above, also stated in the README's "Listener audit" section.
+const MAX_EVENTS = 64
+const MAX_ROWS = 10_000
+const OTHER_EVENTS = '(other events)'
+const OTHER_CLASS = '(other)'
 
 function listenerKey(listener) {
   // Node's once() wrapper carries the user's function as `.listener`; removal
@@ -31,6 +47,11 @@ function listenerKey(listener) {
   return listener !== null && typeof listener === 'function' && typeof listener.listener === 'function'
     ? listener.listener
     : listener
+}
+
+// A row's stack: null without a call site, '' when no user frame was found.
+function stackOf(frames, i) {
+  return frames === null ? null : i < 0 ? '' : formatStack(frames, i)
 }
 
 function className(emitter) {
@@ -47,10 +68,12 @@ class Recorder {
     this.depth = options.stackDepth
     this.ignoreNodeModules = options.ignoreNodeModules
     this.removingAll = null
-    this.plainRows = new WeakMap() // constructor -> Map(event -> row)
-    this.siteRows = new Map() // site -> WeakMap(constructor -> Map(event -> row))
+    this.plainRows = new WeakMap() // constructor -> bucket of its class name, without a call site
+    this.plainByName = new Map() // class name -> bucket
+    this.siteRows = new Map() // site -> Map(class name -> bucket)
+    this.spill = -1 // the row past MAX_ROWS
     this.info = [] // row -> { site, emitterClass, event, stack }
-    this.emitters = new WeakMap() // emitter -> { types: Map(event -> entry), counts }
+    this.emitters = new WeakMap() // emitter -> { types: Map(event -> entry), counts, ref }
     this.listenerIds = new WeakMap() // listener -> id, the number records hold instead of it
     this.nextId = 0
     this.targets = new Set() // WeakRefs of EventTargets with attributed listeners
@@ -72,53 +95,99 @@ class Recorder {
     this.core.apply(n)
   }
 
-  newRow(site, emitter, event, stack) {
+  newRow(site, emitterClass, event, stack) {
     const row = this.info.length
-    this.info.push({ site, emitterClass: className(emitter), event, stack })
+    this.info.push({ site, emitterClass, event, stack })
     if (site === null) this.core.exempt(row)
     return row
+  }
+
+  full() {
+    return this.info.length >= MAX_ROWS
+  }
+
+  /** The one row, without a call site, for everything past MAX_ROWS. */
+  spillRow() {
+    if (this.spill < 0) {
+      this.spill = this.newRow(null, OTHER_CLASS, OTHER_EVENTS, null)
+      process.emitWarning(
+        `listener audit: ${MAX_ROWS} rows reached; further call sites, classes and events are counted on one row without a call site`,
+        { code: 'LEAKGUARD_AUDIT_ROWS' }
+      )
+    }
+    return this.spill
+  }
+
+  /** The row for `event` in `bucket`, past its MAX_EVENTS names the '(other events)' row. */
+  rowIn(bucket, event, frames, i) {
+    if (bucket.events.size < MAX_EVENTS) {
+      if (this.full()) return this.spillRow()
+      const row = this.newRow(bucket.site, bucket.emitterClass, event, stackOf(frames, i))
+      bucket.events.set(event, row)
+      return row
+    }
+    if (bucket.other < 0) {
+      if (this.full()) return this.spillRow()
+      bucket.other = this.newRow(bucket.site, bucket.emitterClass, OTHER_EVENTS, stackOf(frames, i))
+    }
+    return bucket.other
   }
 
   plainRow(emitter, event) {
     const ctor = emitter.constructor
     const key = typeof ctor === 'function' ? ctor : NO_CLASS
-    let byEvent = this.plainRows.get(key)
-    if (byEvent === undefined) this.plainRows.set(key, (byEvent = new Map()))
-    let row = byEvent.get(event)
-    if (row === undefined) byEvent.set(event, (row = this.newRow(null, emitter, event, null)))
-    return row
+    const bucket = this.plainRows.get(key)
+    const row = bucket === undefined ? undefined : bucket.events.get(event)
+    return row === undefined ? this.newPlainRow(key, emitter, event, bucket) : row
+  }
+
+  newPlainRow(key, emitter, event, bucket) {
+    if (bucket === undefined) {
+      // Classes are grouped by name: a class made per instance adds no rows.
+      const name = className(emitter)
+      bucket = this.plainByName.get(name)
+      if (bucket === undefined) {
+        if (this.full()) return this.spillRow()
+        bucket = { site: null, emitterClass: name, events: new Map(), other: -1 }
+        this.plainByName.set(name, bucket)
+      }
+      this.plainRows.set(key, bucket)
+      const row = bucket.events.get(event)
+      if (row !== undefined) return row
+    }
+    return this.rowIn(bucket, event, null, -1)
   }
 
   siteRow(emitter, event) {
     const frames = captureFrames(this.depth)
     const i = Array.isArray(frames) ? userFrame(frames, this.ignoreNodeModules) : -1
     const site = i < 0 ? '(unknown)' : siteOf(frames[i])
+    const name = className(emitter)
     let byClass = this.siteRows.get(site)
-    if (byClass === undefined) this.siteRows.set(site, (byClass = new WeakMap()))
-    const ctor = emitter.constructor
-    const key = typeof ctor === 'function' ? ctor : NO_CLASS
-    let byEvent = byClass.get(key)
-    if (byEvent === undefined) byClass.set(key, (byEvent = new Map()))
-    let row = byEvent.get(event)
-    if (row === undefined) {
-      const stack = i < 0 ? '' : formatStack(frames, i)
-      byEvent.set(event, (row = this.newRow(site, emitter, event, stack)))
+    let bucket = byClass === undefined ? undefined : byClass.get(name)
+    if (bucket === undefined) {
+      if (this.full()) return this.spillRow()
+      if (byClass === undefined) this.siteRows.set(site, (byClass = new Map()))
+      bucket = { site, emitterClass: name, events: new Map(), other: -1 }
+      byClass.set(name, bucket)
     }
-    return row
+    const row = bucket.events.get(event)
+    return row === undefined ? this.rowIn(bucket, event, frames, i) : row
   }
 
   entryOf(emitter, event, create) {
     let rec = this.emitters.get(emitter)
     if (rec === undefined) {
       if (!create) return undefined
-      rec = { types: new Map(), counts: new Map() }
+      rec = { types: new Map(), counts: new Map(), ref: null }
       this.emitters.set(emitter, rec)
       this.registry.register(emitter, rec.counts)
     }
     let entry = rec.types.get(event)
     if (entry === undefined && create) {
       // ids[i] and rows[i]: the listener id and the row of the i-th attributed add still on the emitter
-      entry = { ids: [], rows: [], counts: rec.counts, expected: 0, lastRow: -1 }
+      // (settle() deletes the entry once none is left, so names do not pile up)
+      entry = { ids: [], rows: [], counts: rec.counts, types: rec.types, expected: 0, lastRow: -1 }
       rec.types.set(event, entry)
     }
     return entry
@@ -135,7 +204,7 @@ class Recorder {
     }
     const row = this.siteRow(emitter, event)
     const entry = this.entryOf(emitter, event, true)
-    if (isTarget && entry.ids.length === 0) this.targets.add(new WeakRef(emitter))
+    if (isTarget) this.track(emitter)
     const key = listenerKey(listener)
     let id = this.listenerIds.get(key)
     if (id === undefined) this.listenerIds.set(key, (id = this.nextId++))
@@ -147,11 +216,15 @@ class Recorder {
     this.push(row, ADD)
   }
 
-  /** One listener went away through removeListener/off. */
-  removed(emitter, event, listener) {
+  /**
+   * One listener went away through removeListener/off (or removeEventListener:
+   * `after` is then the target's count for `event` after it).
+   */
+  removed(emitter, event, listener, after) {
     const entry = this.entryOf(emitter, event, false)
     const row = entry === undefined ? -1 : this.take(entry, listenerKey(listener))
     this.push(row < 0 ? this.plainRow(emitter, event) : row, REMOVE)
+    if (entry !== undefined) this.settle(entry, event, after)
   }
 
   /** `gone` listeners of `event` went away through removeAllListeners. */
@@ -165,13 +238,29 @@ class Recorder {
     }
     const plain = gone > 0 ? this.plainRow(emitter, event) : -1
     for (; gone > 0; gone--) this.push(plain, REMOVE)
+    if (entry !== undefined) this.settle(entry, event, undefined)
   }
 
   removedEvent(target, event, listener, before, after) {
     this.drift(target, event, before)
-    this.removed(target, event, listener)
-    const entry = this.entryOf(target, event, false)
-    if (entry !== undefined) entry.expected = after
+    this.removed(target, event, listener, after)
+  }
+
+  /**
+   * After removals: records `count` (an EventTarget's listeners of `event`
+   * now; undefined for an EventEmitter) and deletes the entry once it holds
+   * no attributed listener (for a target, once it holds no listener at all,
+   * so drift() still sees its unattributed once/signal listeners go).
+   */
+  settle(entry, event, count) {
+    if (count !== undefined) entry.expected = count
+    if (entry.ids.length === 0 && !(count > 0)) entry.types.delete(event)
+  }
+
+  /** Puts an EventTarget with attributed listeners on the list reconcile() walks, once. */
+  track(target) {
+    const rec = this.emitters.get(target)
+    if (rec.ref === null) this.targets.add((rec.ref = new WeakRef(target)))
   }
 
   /** Removes the last attributed listener with `key`; returns its row or -1. */
@@ -221,7 +310,7 @@ class Recorder {
       const plain = this.plainRow(target, event)
       for (; gone > 0; gone--) this.push(plain, REMOVE)
     }
-    entry.expected = now
+    this.settle(entry, event, now)
   }
 
   /** Catches up on EventTargets whose listeners fired or were aborted since. */
@@ -238,7 +327,10 @@ class Recorder {
         this.drift(target, event, etCount(target, event))
         if (entry.ids.length > 0) any = true
       }
-      if (!any) this.targets.delete(ref)
+      if (!any) {
+        this.targets.delete(ref)
+        rec.ref = null
+      }
     }
   }
 
@@ -254,4 +346,4 @@ class Recorder {
   }
 }
 
-module.exports = { Recorder, BATCH_WORDS }
+module.exports = { Recorder, BATCH_WORDS, MAX_EVENTS, MAX_ROWS, OTHER_EVENTS }
