@@ -416,7 +416,12 @@ export interface MaxListenersWarningSite {
   stack: string | null
 }
 
-export declare class ListenerAudit extends NodeEventEmitter {
+/**
+ * What auditListeners() returns. A type only: the class is not exported (one
+ * audit per thread, started by auditListeners()), so use `import type` and
+ * test for an audit with `currentAudit() !== null` rather than `instanceof`.
+ */
+export interface ListenerAudit extends NodeEventEmitter {
   readonly stopped: boolean
   /** Method names another wrapper had wrapped over ours when stop() ran (left in place, inert). */
   readonly leftWrapped: string[]

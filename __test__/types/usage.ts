@@ -34,3 +34,13 @@ const s = users.stats()
 console.log(s.hitRatio, namedCaches().length)
 // @ts-expect-error an unknown policy is refused by the types
 new LRUCache({ max: 1, policy: 'fifo' })
+
+// The listener audit: ListenerAudit is a type (what auditListeners() returns), not a value.
+import { auditListeners, currentAudit, ListenerAudit, type ListenerAuditRow } from '../..'
+const audit: ListenerAudit = auditListeners({ stackThreshold: 5, ignoreNodeModules: true })
+audit.onSuspect((row: ListenerAuditRow, stack: string) => console.log(row.site, row.live, stack))
+const rows: ListenerAuditRow[] = audit.report()
+const running: ListenerAudit | null = currentAudit()
+console.log(rows.length, running?.stopped, audit.format(5), audit.stop().length)
+// @ts-expect-error ListenerAudit is not exported at runtime, so it cannot be used with instanceof
+console.log(audit instanceof ListenerAudit)
