@@ -179,6 +179,43 @@ test('startFromEnv starts an audit only when LEAKGUARD_AUDIT=1', (t) => {
   assert.equal(rowAt(audit, siteOf('ENV-SITE', 'on('))[0].added, 1)
 })
 
+test('audit variables parse like the monitor\'s: a flag other than 1/true/0/false is refused, errors name the variable', () => {
+  for (const off of ['', '0', 'false']) assert.equal(startFromEnv({ LEAKGUARD_AUDIT: off }), null)
+  const refused = (env, message) => {
+    assert.throws(() => startFromEnv(env), { name: 'RangeError', code: 'ERR_LEAKGUARD_OPTION', message })
+    assert.equal(currentAudit(), null)
+  }
+  refused({ LEAKGUARD_AUDIT: 'yes' }, 'LEAKGUARD_AUDIT must be "1", "true", "0" or "false", got "yes"')
+  refused(
+    { LEAKGUARD_AUDIT: 'true', LEAKGUARD_AUDIT_IGNORE_NODE_MODULES: 'yes' },
+    'LEAKGUARD_AUDIT_IGNORE_NODE_MODULES must be "1", "true", "0" or "false", got "yes"'
+  )
+  refused({ LEAKGUARD_AUDIT: '1', LEAKGUARD_AUDIT_THRESHOLD: '0' }, 'LEAKGUARD_AUDIT_THRESHOLD must be between 1 and 1000000, got 0')
+  refused({ LEAKGUARD_AUDIT: '1', LEAKGUARD_AUDIT_SUSPECT_WINDOWS: '9' }, 'LEAKGUARD_AUDIT_SUSPECT_WINDOWS must be between 1 and 5, got 9')
+  assert.throws(() => startFromEnv({ LEAKGUARD_AUDIT: '1', LEAKGUARD_AUDIT_DEPTH: ' ' }), {
+    name: 'TypeError',
+    message: 'LEAKGUARD_AUDIT_DEPTH must be an integer, got " "',
+  })
+})
+
+test('leakguard/register logs a refused LEAKGUARD_AUDIT value and the app runs on', () => {
+  const { spawnSync } = require('node:child_process')
+  const register = require.resolve('../register')
+  const r = spawnSync(process.execPath, ['-r', register, '-e', 'console.log("app ran")'], {
+    env: { ...process.env, LEAKGUARD_AUDIT: 'yes' },
+    encoding: 'utf8',
+  })
+  assert.equal(r.status, 0)
+  assert.equal(r.stdout, 'app ran\n')
+  const line = JSON.parse(r.stderr.split('\n').find((l) => l.includes('config-refused')).replace(/^leakguard: /, ''))
+  assert.deepEqual(line, {
+    event: 'config-refused',
+    part: 'audit',
+    code: 'ERR_LEAKGUARD_OPTION',
+    message: 'LEAKGUARD_AUDIT must be "1", "true", "0" or "false", got "yes"',
+  })
+})
+
 test('an internal error switches the audit off instead of breaking the app', async (t) => {
   const audit = start(t)
   const e = new EventEmitter()

@@ -7,6 +7,7 @@ const EventEmitter = require('node:events')
 const { AuditCore } = require('./native')
 const { optionError } = require('./errors')
 const { auditOptions, envOptions } = require('./audit/options')
+const { envFlag } = require('./env')
 const { install, uninstall } = require('./audit/hooks')
 const { Recorder, BATCH_WORDS } = require('./audit/recorder')
 
@@ -199,10 +200,14 @@ function currentAudit() {
   return active
 }
 
-/** Starts an audit when `LEAKGUARD_AUDIT=1`; returns it, or null. */
+/**
+ * Starts an audit when `LEAKGUARD_AUDIT=1` (or `true`); returns it, the running
+ * one, or null. Bad values throw, naming the variable.
+ */
 function startFromEnv(env = process.env) {
-  if (env.LEAKGUARD_AUDIT !== '1' && env.LEAKGUARD_AUDIT !== 'true') return null
-  return active || auditListeners(envOptions(env))
+  if (!envFlag(env, 'LEAKGUARD_AUDIT')) return null
+  if (active) return active
+  return auditListeners(envOptions(env))
 }
 
 module.exports = { auditListeners, currentAudit, startFromEnv }

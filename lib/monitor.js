@@ -6,6 +6,7 @@ const { EventEmitter } = require('node:events')
 const { PerformanceObserver, constants } = require('node:perf_hooks')
 const { MonitorCore } = require('./native')
 const { optionError } = require('./errors')
+const { envFlag } = require('./env')
 
 const FIELDS = 7 // t, kind, rss, heapUsed, heapTotal, external, arrayBuffers
 const BATCH = 64 // readings buffered before a call into Rust
@@ -260,11 +261,7 @@ function logLine(event, payload) {
  * null when not enabled. Bad values throw, naming the variable.
  */
 function startFromEnv(env = process.env) {
-  const flag = env.LEAKGUARD_MONITOR
-  if (flag === undefined || flag === '' || flag === '0' || flag === 'false') return null
-  if (flag !== '1' && flag !== 'true') {
-    throw fail(RangeError, 'LEAKGUARD_MONITOR', flag, '"1", "true", "0" or "false"')
-  }
+  if (!envFlag(env, 'LEAKGUARD_MONITOR')) return null
   if (fromEnv !== null && fromEnv.running) return fromEnv
   const options = {}
   for (const [key, name] of Object.entries(ENV)) {

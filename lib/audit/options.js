@@ -1,7 +1,9 @@
 'use strict'
-// Validates auditListeners() options; messages name the option and the value.
+// Validates auditListeners() options; messages name the option (or the
+// environment variable it came from) and the value.
 
 const { optionError } = require('../errors')
+const { envFlag } = require('../env')
 const DEFAULTS = Object.freeze({
   stackThreshold: 3,
   stackDepth: 16,
@@ -36,7 +38,8 @@ function describe(v) {
   return typeof v === 'string' ? JSON.stringify(v) : typeof v === 'symbol' ? v.toString() : String(v)
 }
 
-function auditOptions(options = {}) {
+// `names` maps an option to the name its errors use (default: the option).
+function auditOptions(options = {}, names = {}) {
   if (options === null || typeof options !== 'object') {
     throw optionError(TypeError, `options must be an object, got ${describe(options)}`)
   }
@@ -47,13 +50,14 @@ function auditOptions(options = {}) {
     }
     if (options[k] !== undefined) o[k] = options[k]
   }
-  integer('stackThreshold', o.stackThreshold, 1, 1_000_000)
-  integer('stackDepth', o.stackDepth, 1, 200)
-  integer('windowMs', o.windowMs, 1, 2 ** 31 - 1)
-  integer('windows', o.windows, 2, 1000)
-  integer('suspectLive', o.suspectLive, 1, 2 ** 32 - 1)
-  integer('suspectWindows', o.suspectWindows, 1, o.windows - 1)
-  for (const k of ['ignoreNodeModules', 'eventTarget', 'logWarnings', 'logSuspects']) boolean(k, o[k])
+  const n = (k) => names[k] ?? k
+  integer(n('stackThreshold'), o.stackThreshold, 1, 1_000_000)
+  integer(n('stackDepth'), o.stackDepth, 1, 200)
+  integer(n('windowMs'), o.windowMs, 1, 2 ** 31 - 1)
+  integer(n('windows'), o.windows, 2, 1000)
+  integer(n('suspectLive'), o.suspectLive, 1, 2 ** 32 - 1)
+  integer(n('suspectWindows'), o.suspectWindows, 1, o.windows - 1)
+  for (const k of ['ignoreNodeModules', 'eventTarget', 'logWarnings', 'logSuspects']) boolean(n(k), o[k])
   return o
 }
 
@@ -67,21 +71,25 @@ const ENV = {
   LEAKGUARD_AUDIT_IGNORE_NODE_MODULES: 'ignoreNodeModules',
 }
 
+const OPTION_ENV = Object.fromEntries(Object.entries(ENV).map(([name, key]) => [key, name]))
+
+/** The options the LEAKGUARD_AUDIT_* variables set, validated; errors name the variable. */
 function envOptions(env) {
   const o = { logSuspects: true }
   for (const [name, key] of Object.entries(ENV)) {
     const raw = env[name]
     if (raw === undefined || raw === '') continue
     if (key === 'ignoreNodeModules') {
-      o[key] = raw === '1' || raw === 'true'
+      o[key] = envFlag(env, name)
       continue
     }
     const n = Number(raw)
-    if (!Number.isInteger(n)) {
+    if (raw.trim() === '' || !Number.isInteger(n)) {
       throw optionError(TypeError, `${name} must be an integer, got ${JSON.stringify(raw)}`)
     }
     o[key] = n
   }
+  auditOptions(o, OPTION_ENV)
   return o
 }
 
