@@ -4,6 +4,8 @@
 // fetchMethod calls, aborts, cache contents, status fields).
 const test = require('node:test')
 const assert = require('node:assert/strict')
+const { spawnSync } = require('node:child_process')
+const path = require('node:path')
 const { LRUCache } = require('..')
 const { LRUCache: Peer } = require('lru-cache')
 
@@ -418,4 +420,58 @@ test('fetched values are sized with sizeCalculation once they land', async () =>
   }
   // an in-flight fetch counts as size 1 until it lands, as in lru-cache
   await same(run, ['aaaaaa', [2, 7], ['a'], 6])
+})
+
+test('an abort listener that writes to the cache runs once the cache is consistent, and never hangs', () => {
+  // Run in a child: before the fix, set() never returned at max 1.
+  const script = `
+    const { LRUCache } = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const consistent = (c) => {
+      const keys = [...c.keys()]
+      let size = 0
+      for (const k of keys) size += c.info(k).size ?? 0
+      return keys.length === c.size && size === c.calculatedSize && keys.every((k) => c.has(k))
+    }
+    const out = {}
+    const run = (name, options, listener, op) => {
+      const c = new LRUCache({
+        ...options,
+        fetchMethod: (k, _, { signal }) => {
+          signal.addEventListener('abort', () => listener(c))
+          return new Promise(() => {})
+        },
+      })
+      c.fetch('a').catch(() => {})
+      op(c)
+      out[name] = [[...c.keys()], c.size, c.calculatedSize, consistent(c)]
+    }
+    const fallback = (c) => c.set('fallback', 1)
+    const clear = (c) => c.clear()
+    const evict = (c) => c.set('b', 1)
+    run('evict, set', { max: 1 }, fallback, evict)
+    run('evict, clear', { max: 1 }, clear, evict)
+    run('evict, set, tinylfu', { max: 1, policy: 'tinylfu' }, fallback, evict)
+    run('evict by size, set', { maxSize: 2, sizeCalculation: () => 2 }, fallback, evict)
+    run('evict by size, clear', { maxSize: 2, sizeCalculation: () => 2 }, clear, evict)
+    run('delete, set', { max: 1 }, fallback, (c) => c.delete('a'))
+    run('replace, set', { max: 2 }, fallback, (c) => c.set('a', 2))
+    run('clear, set', { max: 1 }, fallback, (c) => c.clear())
+    console.log(JSON.stringify(out))
+  `
+  // spawnSync returns only once the child is gone (killed at the timeout)
+  const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20000, killSignal: 'SIGKILL' })
+  assert.equal(child.signal, null, 'the child hung')
+  assert.equal(child.stderr, '')
+  // The listener runs after the call that aborted the fetch is done, as dispose does:
+  // its own set evicts what that call stored.
+  assert.deepEqual(JSON.parse(child.stdout), {
+    'evict, set': [['fallback'], 1, 0, true],
+    'evict, clear': [[], 0, 0, true],
+    'evict, set, tinylfu': [['fallback'], 1, 0, true],
+    'evict by size, set': [['fallback'], 1, 2, true],
+    'evict by size, clear': [[], 0, 0, true],
+    'delete, set': [['fallback'], 1, 0, true],
+    'replace, set': [['fallback', 'a'], 2, 0, true],
+    'clear, set': [['fallback'], 1, 0, true],
+  })
 })

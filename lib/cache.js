@@ -93,7 +93,7 @@ class LRUCache {
   #fetchMethod
   #memoMethod
   #disposing = false
-  #pending = [] // [value, key, reason] triples awaiting dispose callbacks
+  #pending = [] // [value, key, reason] triples awaiting dispose callbacks, or [InFlight, key, message] to abort
   #hits = 0
   #misses = 0
   #sets = 0
@@ -456,7 +456,7 @@ class LRUCache {
           // size causes, and only a changed value updates the size
           if (!noDisposeOnSet) {
             if (old instanceof InFlight) {
-              if (old !== resolving) old.controller.abort(new Error('replaced'))
+              if (old !== resolving) this.#queueAbort(old, key, 'replaced')
               if (old.stale !== undefined && old.stale !== value) this.#queue(old.stale, key, 'set')
             } else {
               this.#queue(old, key, 'set')
@@ -585,7 +585,7 @@ class LRUCache {
       this.#release(s, 'evict')
       return s === self
     }
-    // copied: an abort listener run by #release may call back into the cache
+    // copied, as the overflow is (nothing runs user code before #flush)
     const slots = n < OUT_LEN ? this.#out.slice(1, n + 1) : coreTakeOverflow(this.#core)
     let hitSelf = false
     for (let i = 0; i < slots.length; i++) {
@@ -610,7 +610,7 @@ class LRUCache {
     }
     if (this.#starts !== null) this.#ttls[s] = 0
     if (v instanceof InFlight) {
-      v.controller.abort(new Error(reason === 'evict' ? 'evicted' : 'deleted'))
+      this.#queueAbort(v, key, reason === 'evict' ? 'evicted' : 'deleted')
     } else {
       this.#queue(v, key, reason)
     }
@@ -620,9 +620,15 @@ class LRUCache {
     if (this.#dispose !== undefined || this.#disposeAfter !== undefined) this.#pending.push(value, key, reason)
   }
 
+  /** Queues the abort of a fetch whose entry left or was replaced. Its signal's
+   * listeners may use the cache, so, like dispose, they run once it is consistent. */
+  #queueAbort(f, key, message) {
+    this.#pending.push(f, key, message)
+  }
+
   /**
-   * Runs queued dispose callbacks once the cache is consistent again. A callback
-   * that throws does not stop the others; the first error is rethrown after all ran.
+   * Runs queued aborts and dispose callbacks once the cache is consistent again. A
+   * callback that throws does not stop the others; the first error is rethrown after all ran.
    */
   #flush() {
     if (this.#pending.length === 0 || this.#disposing) return
@@ -633,11 +639,17 @@ class LRUCache {
       while (this.#pending.length !== 0) {
         const batch = this.#pending
         this.#pending = []
-        for (const fn of [this.#dispose, this.#disposeAfter]) {
-          if (fn === undefined) continue
+        for (let pass = 0; pass < 2; pass++) {
+          const fn = pass === 0 ? this.#dispose : this.#disposeAfter
           for (let i = 0; i < batch.length; i += 3) {
+            const v = batch[i]
             try {
-              fn(batch[i], batch[i + 1], batch[i + 2])
+              if (v instanceof InFlight) {
+                // aborted in the first pass, in order with the disposals, as lru-cache does
+                if (pass === 0) v.controller.abort(new Error(batch[i + 2]))
+              } else if (fn !== undefined) {
+                fn(v, batch[i + 1], batch[i + 2])
+              }
             } catch (err) {
               if (!failed) [failed, error] = [true, err]
             }
@@ -673,7 +685,7 @@ class LRUCache {
     const slots = coreOrder(this.#core, this.#take(), true)
     for (const s of slots) {
       const v = this.#vals[s]
-      if (v instanceof InFlight) v.controller.abort(new Error('deleted'))
+      if (v instanceof InFlight) this.#queueAbort(v, this.#keys[s], 'deleted')
       else this.#queue(v, this.#keys[s], 'delete')
     }
     coreClear(this.#core)
