@@ -475,3 +475,36 @@ test('an abort listener that writes to the cache runs once the cache is consiste
     'clear, set': [['fallback'], 1, 0, true],
   })
 })
+
+test('evicting an entry whose stale value is being refreshed disposes that value with reason evict', async () => {
+  const run = (op, fetchOptions, ages) => async (Ctor) => {
+    const src = source()
+    const log = []
+    const { cache: c, clock } = clocked(Ctor, {
+      max: 1, ttl: 10, fetchMethod: src.fetchMethod, dispose: (v, k, r) => log.push(`${k}=${v}:${r}`),
+    })
+    c.set('a', 'v1')
+    if (ages) clock.t += 20
+    const p = settle(c.fetch('a', fetchOptions))
+    op(c)
+    log.push('returned')
+    src.calls[0].resolve('v2')
+    log.push(await p)
+    return [log, [...c.keys()], c.size]
+  }
+  const evict = (c) => c.set('b', 'x')
+  const evicted = [['a=v1:evict', 'returned', { error: 'evicted' }], ['b'], 1]
+  await same(run(evict, {}, true), evicted)
+  await same(run(evict, { forceRefresh: true }, false), evicted)
+  const pop = (c) => c.pop()
+  await same(run(pop, {}, true), [['a=v1:evict', 'returned', { error: 'evicted' }], [], 0])
+  // as lru-cache: delete() and clear() abort the refresh and do not dispose the stale value
+  for (const [op, fetchOptions, ages] of [
+    [(c) => c.delete('a'), {}, true],
+    [(c) => c.delete('a'), { forceRefresh: true }, false],
+    [(c) => c.clear(), {}, true],
+    [(c) => c.clear(), { forceRefresh: true }, false],
+  ]) {
+    await same(run(op, fetchOptions, ages), [['returned', { error: 'deleted' }], [], 0])
+  }
+})

@@ -611,6 +611,8 @@ class LRUCache {
     if (this.#starts !== null) this.#ttls[s] = 0
     if (v instanceof InFlight) {
       this.#queueAbort(v, key, reason === 'evict' ? 'evicted' : 'deleted')
+      // as lru-cache: an evicted refresh disposes the stale value it held; a deleted one does not
+      if (reason === 'evict' && v.stale !== undefined) this.#queue(v.stale, key, reason)
     } else {
       this.#queue(v, key, reason)
     }
