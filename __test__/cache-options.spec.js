@@ -152,6 +152,51 @@ test('getters reflect the options, with lru-cache defaults', () => {
   assert.equal(new LRUCache({ max: 1, policy: 'lru' }).policy, 'lru')
 })
 
+/** Asserts that `cache[name] = value` throws as the constructor would and changes nothing. */
+function refusedAssign(cache, name, value, type, message) {
+  const before = cache[name]
+  assert.throws(
+    () => {
+      cache[name] = value
+    },
+    (err) => {
+      assert.equal(err.constructor, type === 'TypeError' ? TypeError : RangeError)
+      assert.equal(err.message, `LRUCache: ${message}`)
+      assert.equal(err.code, 'ERR_LEAKGUARD_OPTION')
+      return true
+    }
+  )
+  assert.equal(cache[name], before)
+}
+
+test('options assigned after construction are checked as the constructor checks them', () => {
+  const c = new LRUCache({ max: 2 })
+  refusedAssign(c, 'ttl', -1, 'RangeError', 'ttl must be a non-negative integer (milliseconds), got -1')
+  refusedAssign(c, 'ttl', 0.5, 'RangeError', 'ttl must be a non-negative integer (milliseconds), got 0.5')
+  refusedAssign(c, 'ttl', '100', 'TypeError', "ttl must be a number, got '100'")
+  refusedAssign(c, 'ttlResolution', -1, 'RangeError', 'ttlResolution must be a non-negative integer (milliseconds), got -1')
+  refusedAssign(c, 'ttlResolution', 'x', 'TypeError', "ttlResolution must be a number, got 'x'")
+  refusedAssign(c, 'sizeCalculation', 5, 'TypeError', 'sizeCalculation must be a function, got 5')
+  refusedAssign(c, 'sizeCalculation', () => 1, 'TypeError', 'sizeCalculation needs maxSize or maxEntrySize to be set, got neither')
+  c.ttl = 5
+  c.ttlResolution = 0
+  assert.deepEqual([c.ttl, c.ttlResolution], [5, 0])
+  // what keeps a cache without max or maxSize bounded cannot be taken away
+  const purging = new LRUCache({ ttl: 1000, ttlAutopurge: true })
+  const unbounded = 'refusing to make the cache unbounded: it has no max or maxSize, so it needs ttl with ttlAutopurge'
+  refusedAssign(purging, 'ttl', 0, 'TypeError', `${unbounded} (got ttl: 0, ttlAutopurge: true)`)
+  refusedAssign(purging, 'ttlAutopurge', false, 'TypeError', `${unbounded} (got ttl: 1000, ttlAutopurge: false)`)
+  purging.ttl = 10
+  assert.equal(purging.ttl, 10)
+  // sized caches
+  const sized = new LRUCache({ maxSize: 10, sizeCalculation: () => 1 })
+  refusedAssign(sized, 'sizeCalculation', 'v', 'TypeError', "sizeCalculation must be a function, got 'v'")
+  const calc = () => 2
+  sized.sizeCalculation = calc
+  sized.set('a', 'x')
+  assert.deepEqual([sized.sizeCalculation, sized.calculatedSize], [calc, 2])
+})
+
 test('code written for lru-cache runs unchanged with the same results', () => {
   const log = []
   const make = (Ctor) =>

@@ -304,3 +304,32 @@ test('a cache with a pending autopurge timer can still be garbage collected', ()
   assert.equal(child.stderr, '')
   assert.equal(child.stdout.trim(), 'collected')
 })
+
+test('a ttl assigned after construction applies to set(k, v) as to set(k, v, {}), under both policies', () => {
+  for (const policy of ['lru', 'tinylfu']) {
+    same((Ctor) => {
+      const { cache, clock } = clocked(Ctor, { max: 10, policy })
+      cache.set('before', 0)
+      cache.ttl = 100
+      cache.set('a', 1).set('b', 2, {})
+      clock.t += 50
+      const mid = [cache.get('a'), cache.has('b'), cache.getRemainingTTL('a'), cache.getRemainingTTL('b')]
+      clock.t += 51
+      return [mid, cache.get('a'), cache.get('b'), cache.has('a'), [...cache.keys()], cache.getRemainingTTL('before')]
+    }, [[1, true, 50, 50], undefined, undefined, false, ['before'], Infinity])
+  }
+})
+
+test('ttlAutopurge assigned after construction starts and stops the purge timer', async () => {
+  const cache = new LRUCache({ max: 10, ttl: 20 })
+  cache.set('a', 1)
+  cache.ttlAutopurge = true
+  cache.set('b', 2)
+  await sleep(80)
+  assert.equal(cache.size, 0) // both purged without any access
+  cache.set('c', 3)
+  cache.ttlAutopurge = false
+  await sleep(80)
+  assert.equal(cache.size, 1) // stale, but no longer purged
+  assert.equal(cache.get('c'), undefined)
+})

@@ -22,7 +22,10 @@ const {
   coreSetExpiry, coreTakeDue, coreNextDue, coreOrder, coreTakeOverflow, coreClear, coreLogAt, coreSync,
   coreArgs, INSERT_FLAG,
 } = require('./native')
-const { checkOptions, checkSize, checkTtl, checkStart, fail, show } = require('./cache/options')
+const {
+  checkOptions, checkSize, checkTtl, checkStart, checkDefaultTtl, checkTtlResolution, checkSizeCalculation,
+  checkStillBounded, fail, show,
+} = require('./cache/options')
 const { hashKey } = require('./cache/hash')
 
 const LOG_LEN = 4096
@@ -79,6 +82,10 @@ class LRUCache {
   #max
   #maxSize
   #sizes = null
+  #sizeCalculation
+  #ttl
+  #ttlResolution
+  #ttlAutopurge
   #calculatedSize = 0
   #starts = null
   #ttls = null
@@ -107,10 +114,10 @@ class LRUCache {
     this.#max = max
     this.#maxSize = maxSize
     this.maxEntrySize = maxEntrySize
-    this.sizeCalculation = o.sizeCalculation
-    this.ttl = ttl
-    this.ttlResolution = ttlResolution
-    this.ttlAutopurge = !!o.ttlAutopurge
+    this.#sizeCalculation = o.sizeCalculation
+    this.#ttl = ttl
+    this.#ttlResolution = ttlResolution
+    this.#ttlAutopurge = !!o.ttlAutopurge
     this.updateAgeOnGet = !!o.updateAgeOnGet
     this.updateAgeOnHas = !!o.updateAgeOnHas
     this.allowStale = !!o.allowStale
@@ -160,6 +167,43 @@ class LRUCache {
   get fetchMethod() { return this.#fetchMethod }
   get memoMethod() { return this.#memoMethod }
   get perf() { return this.#perf }
+
+  // ---- options that may be assigned later, checked as the constructor checks them ----
+  get ttl() { return this.#ttl }
+  set ttl(ttl) {
+    ttl = checkDefaultTtl(ttl)
+    checkStillBounded(this.#max, this.#maxSize, ttl, this.#ttlAutopurge)
+    this.#ttl = ttl
+    if (ttl !== 0 && this.#starts === null) this.#enableTtl() // leaves the fast paths that skip TTLs
+  }
+
+  get ttlResolution() { return this.#ttlResolution }
+  set ttlResolution(ttlResolution) {
+    this.#ttlResolution = checkTtlResolution(ttlResolution)
+    this.#cachedNow = 0 // read afresh, then cached for the new resolution
+  }
+
+  get ttlAutopurge() { return this.#ttlAutopurge }
+  set ttlAutopurge(on) {
+    on = !!on
+    checkStillBounded(this.#max, this.#maxSize, this.#ttl, on)
+    this.#ttlAutopurge = on
+    if (!on) {
+      this.#cancelPurge()
+    } else if (this.#starts !== null) {
+      // the entries already there were stored without a timer
+      let next = Infinity
+      for (const s of this.#map.values()) {
+        if (this.#ttls[s] !== 0) next = Math.min(next, this.#starts[s] + this.#ttls[s])
+      }
+      if (next !== Infinity) this.#armPurge(next)
+    }
+  }
+
+  get sizeCalculation() { return this.#sizeCalculation }
+  set sizeCalculation(fn) {
+    this.#sizeCalculation = checkSizeCalculation(fn, this.#sizes !== null)
+  }
   get [Symbol.toStringTag]() { return 'LRUCache' }
 
   // ---- hot paths ----
@@ -265,7 +309,7 @@ class LRUCache {
     if (options === undefined && this.#sizes === null && this.#fetchMethod === undefined && this.#onInsert === undefined && !this.#map.has(key)) {
       // TTL caches: a new key takes the same short insert path, under every
       // policy (one that refuses it has let it go, as above)
-      const ttl = this.ttl
+      const ttl = this.#ttl
       this.#insert(key, value, 0, ttl, ttl ? this.#perf.now() : 0)
       if (this.#counting) this.#sets++
       if (this.#pending.length !== 0) this.#flush()
@@ -397,7 +441,7 @@ class LRUCache {
 
   #entrySize(key, value, size, sizeCalculation) {
     if (this.#sizes === null) {
-      if (size || sizeCalculation !== this.sizeCalculation) {
+      if (size || sizeCalculation !== this.#sizeCalculation) {
         throw fail(TypeError, `size and sizeCalculation need maxSize or maxEntrySize on the cache, got size ${show(size)}`)
       }
       return 0
@@ -418,10 +462,10 @@ class LRUCache {
       ttl: ttlOption,
       start,
       noDisposeOnSet = this.noDisposeOnSet,
-      sizeCalculation = this.sizeCalculation,
+      sizeCalculation = this.#sizeCalculation,
       status,
     } = options
-    const ttl = ttlOption === undefined ? this.ttl : checkTtl(ttlOption)
+    const ttl = ttlOption === undefined ? this.#ttl : checkTtl(ttlOption)
     let { noUpdateTTL = this.noUpdateTTL } = options
     const inFlight = value instanceof InFlight
     if (status && !inFlight) status.value = value
@@ -553,7 +597,7 @@ class LRUCache {
     if (this.#starts !== null) {
       this.#starts[slot] = start
       this.#ttls[slot] = ttl
-      if (ttl && this.ttlAutopurge) this.#armPurge(start + ttl)
+      if (ttl && this.#ttlAutopurge) this.#armPurge(start + ttl)
     }
   }
 
@@ -740,11 +784,11 @@ class LRUCache {
   #now() {
     if (this.#cachedNow !== 0) return this.#cachedNow
     const now = this.#perf.now()
-    if (this.ttlResolution > 0 && now !== 0) {
+    if (this.#ttlResolution > 0 && now !== 0) {
       this.#cachedNow = now
       if (this.#clockTimer === null) {
         const ref = new WeakRef(this)
-        this.#clockTimer = setTimeout(() => ref.deref()?.#expireClock(), this.ttlResolution)
+        this.#clockTimer = setTimeout(() => ref.deref()?.#expireClock(), this.#ttlResolution)
         this.#clockTimer.unref()
       } else {
         this.#clockTimer.refresh()
@@ -774,7 +818,7 @@ class LRUCache {
     } else {
       coreSetExpiry(this.#core, this.#take(), s, at)
     }
-    if (ttl && this.ttlAutopurge) this.#armPurge(at)
+    if (ttl && this.#ttlAutopurge) this.#armPurge(at)
   }
 
   /** Restarts an entry's TTL from now. The core's expiry index keeps the earlier
@@ -1011,10 +1055,10 @@ class LRUCache {
       allowStale = this.allowStale,
       updateAgeOnGet = this.updateAgeOnGet,
       noDeleteOnStaleGet = this.noDeleteOnStaleGet,
-      ttl = this.ttl,
+      ttl = this.#ttl,
       noDisposeOnSet = this.noDisposeOnSet,
       size = 0,
-      sizeCalculation = this.sizeCalculation,
+      sizeCalculation = this.#sizeCalculation,
       noUpdateTTL = this.noUpdateTTL,
       noDeleteOnFetchRejection = this.noDeleteOnFetchRejection,
       allowStaleOnFetchRejection = this.allowStaleOnFetchRejection,

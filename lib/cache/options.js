@@ -50,16 +50,12 @@ function checkOptions(options) {
   const max = optionalInt('max', o.max, { max: MAX_ENTRIES, what: `an integer from 0 to ${MAX_ENTRIES}` })
   const maxSize = optionalInt('maxSize', o.maxSize, { what: 'a non-negative integer' })
   const maxEntrySize = optionalInt('maxEntrySize', o.maxEntrySize, { what: 'a non-negative integer' })
-  const ttl = optionalInt('ttl', o.ttl, { what: 'a non-negative integer (milliseconds)' })
-  const ttlResolution =
-    o.ttlResolution === undefined ? 1 : optionalInt('ttlResolution', o.ttlResolution, { what: 'a non-negative integer (milliseconds)' })
+  const ttl = checkDefaultTtl(o.ttl)
+  const ttlResolution = checkTtlResolution(o.ttlResolution)
   if (maxEntrySize && maxSize && maxEntrySize > maxSize) {
     throw fail(RangeError, `maxEntrySize must not exceed maxSize (${maxSize}), got ${show(maxEntrySize)}`)
   }
-  optionalFn('sizeCalculation', o.sizeCalculation)
-  if (o.sizeCalculation && !maxSize && !maxEntrySize) {
-    throw fail(TypeError, 'sizeCalculation needs maxSize or maxEntrySize to be set, got neither')
-  }
+  checkSizeCalculation(o.sizeCalculation, !!(maxSize || maxEntrySize))
   for (const name of ['dispose', 'disposeAfter', 'onInsert', 'fetchMethod', 'memoMethod']) {
     optionalFn(name, o[name])
   }
@@ -86,6 +82,38 @@ function checkOptions(options) {
   return { max, maxSize, maxEntrySize: maxEntrySize || maxSize, ttl, ttlResolution, policy }
 }
 
+// The options below are also checked when assigned to a cache after construction.
+
+/** The cache's default ttl: whole milliseconds, as lru-cache's constructor requires. */
+function checkDefaultTtl(ttl) {
+  return optionalInt('ttl', ttl, { what: 'a non-negative integer (milliseconds)' })
+}
+
+function checkTtlResolution(ttlResolution) {
+  if (ttlResolution === undefined) return 1
+  return optionalInt('ttlResolution', ttlResolution, { what: 'a non-negative integer (milliseconds)' })
+}
+
+/** `sized`: whether the cache was created with maxSize or maxEntrySize. */
+function checkSizeCalculation(fn, sized) {
+  optionalFn('sizeCalculation', fn)
+  if (fn && !sized) {
+    throw fail(TypeError, 'sizeCalculation needs maxSize or maxEntrySize to be set, got neither')
+  }
+  return fn
+}
+
+/** A cache without max or maxSize must keep a ttl with ttlAutopurge. */
+function checkStillBounded(max, maxSize, ttl, ttlAutopurge) {
+  if (!max && !maxSize && !(ttl && ttlAutopurge)) {
+    throw fail(
+      TypeError,
+      'refusing to make the cache unbounded: it has no max or maxSize, so it needs ttl with ttlAutopurge ' +
+        `(got ttl: ${show(ttl)}, ttlAutopurge: ${show(ttlAutopurge)})`
+    )
+  }
+}
+
 /** Checks an entry size given to set() or returned by sizeCalculation. */
 function checkSize(size, key, from) {
   if (typeof size !== 'number' || !Number.isInteger(size) || size <= 0 || size > Number.MAX_SAFE_INTEGER) {
@@ -106,4 +134,7 @@ function checkStart(start) {
   return start
 }
 
-module.exports = { checkOptions, checkSize, checkTtl, checkStart, fail, show }
+module.exports = {
+  checkOptions, checkSize, checkTtl, checkStart, checkDefaultTtl, checkTtlResolution, checkSizeCalculation,
+  checkStillBounded, fail, show,
+}
