@@ -178,6 +178,7 @@ test('options assigned after construction are checked as the constructor checks 
   refusedAssign(c, 'ttlResolution', 'x', 'TypeError', "ttlResolution must be a number, got 'x'")
   refusedAssign(c, 'sizeCalculation', 5, 'TypeError', 'sizeCalculation must be a function, got 5')
   refusedAssign(c, 'sizeCalculation', () => 1, 'TypeError', 'sizeCalculation needs maxSize or maxEntrySize to be set, got neither')
+  refusedAssign(c, 'maxEntrySize', 10, 'TypeError', 'maxEntrySize needs a cache created with maxSize or maxEntrySize, got 10')
   c.ttl = 5
   c.ttlResolution = 0
   assert.deepEqual([c.ttl, c.ttlResolution], [5, 0])
@@ -188,9 +189,16 @@ test('options assigned after construction are checked as the constructor checks 
   refusedAssign(purging, 'ttlAutopurge', false, 'TypeError', `${unbounded} (got ttl: 1000, ttlAutopurge: false)`)
   purging.ttl = 10
   assert.equal(purging.ttl, 10)
-  // sized caches
+  // sized caches: the same bounds as the constructor's; 0 means maxSize again
   const sized = new LRUCache({ maxSize: 10, sizeCalculation: () => 1 })
+  refusedAssign(sized, 'maxEntrySize', 11, 'RangeError', 'maxEntrySize must not exceed maxSize (10), got 11')
+  refusedAssign(sized, 'maxEntrySize', 1.5, 'RangeError', 'maxEntrySize must be a non-negative integer, got 1.5')
+  refusedAssign(sized, 'maxEntrySize', null, 'TypeError', 'maxEntrySize must be a number, got null')
   refusedAssign(sized, 'sizeCalculation', 'v', 'TypeError', "sizeCalculation must be a function, got 'v'")
+  sized.maxEntrySize = 4
+  assert.equal(sized.maxEntrySize, 4)
+  sized.maxEntrySize = 0
+  assert.equal(sized.maxEntrySize, 10)
   const calc = () => 2
   sized.sizeCalculation = calc
   sized.set('a', 'x')

@@ -211,3 +211,27 @@ test('a long random run matches a reference size-bounded LRU list', () => {
   assert.equal(c.calculatedSize, total())
   assert.deepEqual(evicted, refEvicted)
 })
+
+test('maxEntrySize assigned later is checked as in the constructor; a too large set then changes nothing', () => {
+  const c = new LRUCache({ maxSize: 10, sizeCalculation: (v) => v.length })
+  c.set('a', 'aaa').set('b', 'bb')
+  assert.throws(
+    () => {
+      c.maxEntrySize = 20
+    },
+    { name: 'RangeError', code: 'ERR_LEAKGUARD_OPTION', message: 'LRUCache: maxEntrySize must not exceed maxSize (10), got 20' }
+  )
+  assert.equal(c.maxEntrySize, 10)
+  const status = {}
+  c.set('a', 'x'.repeat(15), { status }) // too large for the cache: refused as before, never handed to the core
+  assert.deepEqual([status.set, status.maxEntrySizeExceeded], ['miss', true])
+  assert.deepEqual([[...c.entries()], c.calculatedSize], [[['b', 'bb']], 2])
+  // a lower limit applies from the next set, as in lru-cache
+  same((Ctor) => {
+    const d = new Ctor({ maxSize: 10, sizeCalculation: (v) => v.length })
+    d.set('a', 'aaaa')
+    d.maxEntrySize = 3
+    d.set('b', 'bbbb').set('c', 'ccc')
+    return [[...d.entries()], d.calculatedSize, d.maxEntrySize]
+  }, [[['c', 'ccc'], ['a', 'aaaa']], 7, 3])
+})

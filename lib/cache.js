@@ -23,8 +23,8 @@ const {
   coreArgs, INSERT_FLAG,
 } = require('./native')
 const {
-  checkOptions, checkSize, checkTtl, checkStart, checkDefaultTtl, checkTtlResolution, checkSizeCalculation,
-  checkStillBounded, fail, show,
+  checkOptions, checkSize, checkTtl, checkStart, checkDefaultTtl, checkTtlResolution, checkMaxEntrySize,
+  checkSizeCalculation, checkStillBounded, fail, show,
 } = require('./cache/options')
 const { hashKey } = require('./cache/hash')
 
@@ -82,6 +82,7 @@ class LRUCache {
   #max
   #maxSize
   #sizes = null
+  #maxEntrySize
   #sizeCalculation
   #ttl
   #ttlResolution
@@ -113,7 +114,7 @@ class LRUCache {
     const o = options
     this.#max = max
     this.#maxSize = maxSize
-    this.maxEntrySize = maxEntrySize
+    this.#maxEntrySize = maxEntrySize
     this.#sizeCalculation = o.sizeCalculation
     this.#ttl = ttl
     this.#ttlResolution = ttlResolution
@@ -198,6 +199,16 @@ class LRUCache {
       }
       if (next !== Infinity) this.#armPurge(next)
     }
+  }
+
+  get maxEntrySize() { return this.#maxEntrySize }
+  set maxEntrySize(maxEntrySize) {
+    const n = checkMaxEntrySize(maxEntrySize, this.#maxSize)
+    if (n && this.#sizes === null) {
+      // sizes are tracked only by caches created with maxSize or maxEntrySize
+      throw fail(TypeError, `maxEntrySize needs a cache created with maxSize or maxEntrySize, got ${show(maxEntrySize)}`)
+    }
+    this.#maxEntrySize = n || this.#maxSize // 0: maxSize, as in the constructor
   }
 
   get sizeCalculation() { return this.#sizeCalculation }
@@ -470,7 +481,7 @@ class LRUCache {
     const inFlight = value instanceof InFlight
     if (status && !inFlight) status.value = value
     const size = this.#entrySize(key, value, options.size || 0, sizeCalculation)
-    if (this.maxEntrySize && size > this.maxEntrySize) {
+    if (this.#maxEntrySize && size > this.#maxEntrySize) {
       // Too big to ever fit: it replaces nothing, and any old entry goes.
       this.#delete(key, 'set')
       if (status) {

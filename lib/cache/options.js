@@ -49,12 +49,9 @@ function checkOptions(options) {
   const o = options
   const max = optionalInt('max', o.max, { max: MAX_ENTRIES, what: `an integer from 0 to ${MAX_ENTRIES}` })
   const maxSize = optionalInt('maxSize', o.maxSize, { what: 'a non-negative integer' })
-  const maxEntrySize = optionalInt('maxEntrySize', o.maxEntrySize, { what: 'a non-negative integer' })
+  const maxEntrySize = checkMaxEntrySize(o.maxEntrySize, maxSize)
   const ttl = checkDefaultTtl(o.ttl)
   const ttlResolution = checkTtlResolution(o.ttlResolution)
-  if (maxEntrySize && maxSize && maxEntrySize > maxSize) {
-    throw fail(RangeError, `maxEntrySize must not exceed maxSize (${maxSize}), got ${show(maxEntrySize)}`)
-  }
   checkSizeCalculation(o.sizeCalculation, !!(maxSize || maxEntrySize))
   for (const name of ['dispose', 'disposeAfter', 'onInsert', 'fetchMethod', 'memoMethod']) {
     optionalFn(name, o[name])
@@ -92,6 +89,15 @@ function checkDefaultTtl(ttl) {
 function checkTtlResolution(ttlResolution) {
   if (ttlResolution === undefined) return 1
   return optionalInt('ttlResolution', ttlResolution, { what: 'a non-negative integer (milliseconds)' })
+}
+
+/** 0 (not set) or a whole number up to maxSize, so no entry it admits can exceed maxSize. */
+function checkMaxEntrySize(maxEntrySize, maxSize) {
+  const n = optionalInt('maxEntrySize', maxEntrySize, { what: 'a non-negative integer' })
+  if (n && maxSize && n > maxSize) {
+    throw fail(RangeError, `maxEntrySize must not exceed maxSize (${maxSize}), got ${show(n)}`)
+  }
+  return n
 }
 
 /** `sized`: whether the cache was created with maxSize or maxEntrySize. */
@@ -135,6 +141,6 @@ function checkStart(start) {
 }
 
 module.exports = {
-  checkOptions, checkSize, checkTtl, checkStart, checkDefaultTtl, checkTtlResolution, checkSizeCalculation,
-  checkStillBounded, fail, show,
+  checkOptions, checkSize, checkTtl, checkStart, checkDefaultTtl, checkTtlResolution, checkMaxEntrySize,
+  checkSizeCalculation, checkStillBounded, fail, show,
 }
