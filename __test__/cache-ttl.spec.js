@@ -333,3 +333,14 @@ test('ttlAutopurge assigned after construction starts and stops the purge timer'
   assert.equal(cache.size, 1) // stale, but no longer purged
   assert.equal(cache.get('c'), undefined)
 })
+
+test('a bad start is refused before set() changes anything: no value replaced, disposed or counted', () => {
+  const disposed = []
+  const { cache } = clocked(LRUCache, { max: 10, ttl: 100, stats: true, dispose: (v, k, r) => disposed.push([v, k, r]) })
+  cache.set('a', 1)
+  for (const start of ['now', NaN, Infinity]) {
+    assert.throws(() => cache.set('a', 2, { start }), { name: 'TypeError', code: 'ERR_LEAKGUARD_OPTION' })
+    assert.throws(() => cache.set('b', 2, { start }), { name: 'TypeError', code: 'ERR_LEAKGUARD_OPTION' })
+  }
+  assert.deepEqual([[...cache.entries()], disposed, cache.stats().sets], [[['a', 1]], [], 1])
+})

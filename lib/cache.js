@@ -477,6 +477,8 @@ class LRUCache {
       status,
     } = options
     const ttl = ttlOption === undefined ? this.#ttl : checkTtl(ttlOption)
+    // checked before anything changes (the TTL is set after the value is replaced)
+    if (start !== undefined && (ttl !== 0 || this.#starts !== null)) checkStart(start)
     let { noUpdateTTL = this.noUpdateTTL } = options
     const inFlight = value instanceof InFlight
     if (status && !inFlight) status.value = value
@@ -495,7 +497,7 @@ class LRUCache {
     let s = this.#map.get(key)
     try {
       if (s === undefined) {
-        const startAt = ttl ? (start === undefined ? this.#perf.now() : checkStart(start)) : 0
+        const startAt = ttl ? (start === undefined ? this.#perf.now() : start) : 0
         s = this.#insert(key, value, size, ttl, startAt)
         if (s < 0) {
           if (status) status.set = 'miss'
@@ -549,7 +551,7 @@ class LRUCache {
         }
       }
       if (this.#starts !== null) {
-        if (!noUpdateTTL) this.#setTtl(s, ttl, start === undefined ? this.#perf.now() : checkStart(start))
+        if (!noUpdateTTL) this.#setTtl(s, ttl, start === undefined ? this.#perf.now() : start)
         if (status) this.#statusTtl(status, s)
       }
       if (status && this.#sizes !== null) {
