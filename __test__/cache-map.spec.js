@@ -3,6 +3,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { LRUCache } = require('..')
+const { LRUCache: Peer } = require('lru-cache')
 const { rng } = require('./support/rng')
 
 /** Keys most recent first, as keys() should yield them. */
@@ -368,4 +369,19 @@ test('100k operations, far past the ahead queue and access log, stay exact', () 
     ref.set(`n${i}`, i)
   }
   assert.deepEqual([...c], ref.list)
+})
+
+test('load() treats an undefined value as set(k, undefined) does: nothing is stored for the key', () => {
+  const run = (Ctor) => {
+    const c = new Ctor({ max: 10 })
+    c.set('a', 'old')
+    c.load([
+      ['a', { value: undefined }], ['b', { value: 1 }], ['c', { value: undefined, ttl: 10 }],
+      ['d', { value: 2 }], ['d', { value: undefined }],
+    ])
+    return [[...c.keys()], c.size, c.has('a'), c.dump()]
+  }
+  const expected = [['b'], 1, false, [['b', { value: 1 }]]]
+  assert.deepEqual(run(LRUCache), expected)
+  assert.deepEqual(run(Peer), expected)
 })

@@ -1035,6 +1035,10 @@ class LRUCache {
   load(entries) {
     this.clear()
     for (const [key, entry] of entries) {
+      if (entry.value === undefined) {
+        this.delete(key) // as set(key, undefined), which lru-cache's load() goes through
+        continue
+      }
       const options = { ...entry }
       if (entry.start) options.start = this.#perf.now() - (Date.now() - entry.start)
       this.#set(key, entry.value, options, undefined)
