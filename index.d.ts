@@ -70,7 +70,7 @@ export interface GetOptions<V> {
 }
 
 export interface SetOptions<K, V> {
-  /** Time to live for this entry in ms (0: none); overrides the cache's `ttl`. */
+  /** Time to live for this entry in ms, possibly fractional (0: none; Infinity: never expires); overrides the cache's `ttl`. */
   ttl?: number
   /** When the TTL starts, as a past `perf.now()` value. */
   start?: number

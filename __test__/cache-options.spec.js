@@ -59,7 +59,7 @@ test('ttl and ttlResolution', () => {
   assert.throws(() => c.set('k', 1, { ttl: -3 }), {
     name: 'RangeError',
     code: 'ERR_LEAKGUARD_OPTION',
-    message: 'LRUCache: ttl must be a non-negative integer (milliseconds), got -3',
+    message: 'LRUCache: ttl must be a non-negative number of milliseconds (Infinity: never expires), got -3',
   })
   assert.equal(c.size, 0)
   assert.throws(() => c.set('k', 1, { ttl: 10, start: 'now' }), {

@@ -344,3 +344,72 @@ test('a bad start is refused before set() changes anything: no value replaced, d
   }
   assert.deepEqual([[...cache.entries()], disposed, cache.stats().sets], [[['a', 1]], [], 1])
 })
+
+test('a per-call ttl may be fractional, or Infinity for never, as in lru-cache', () => {
+  same((Ctor) => {
+    const { cache, clock } = clocked(Ctor, { max: 10, ttl: 100 })
+    cache.set('frac', 1, { ttl: 1.5 }).set('inf', 2, { ttl: Infinity })
+    const status = {}
+    cache.set('inf2', 3, { ttl: Infinity, status })
+    clock.t += 1
+    const early = [cache.get('frac'), cache.getRemainingTTL('frac'), status.ttl, status.remainingTTL]
+    clock.t += 1
+    const late = [cache.get('frac'), cache.has('frac')]
+    clock.t += 1e12
+    const info = cache.info('inf')
+    return [early, late, cache.purgeStale(), cache.get('inf'), cache.has('inf'), cache.getRemainingTTL('inf'), info.ttl, cache.size]
+  }, [[1, 0.5, Infinity, Infinity], [undefined, false], false, 2, true, Infinity, Infinity, 2])
+})
+
+test('an Infinity ttl survives dump()/load(), arms no autopurge timer, and fetch() takes it too', async () => {
+  const { cache, clock } = clocked(LRUCache, { max: 10, ttl: 50, ttlAutopurge: true })
+  const armed = []
+  const realSetTimeout = globalThis.setTimeout
+  globalThis.setTimeout = (fn, ms, ...rest) => {
+    armed.push(ms)
+    return realSetTimeout(fn, ms, ...rest)
+  }
+  try {
+    cache.set('inf', 1, { ttl: Infinity })
+    assert.deepEqual(armed, [])
+    cache.set('short', 2) // a finite ttl does arm it
+    assert.equal(armed.length, 1)
+  } finally {
+    globalThis.setTimeout = realSetTimeout
+  }
+  const dump = cache.dump()
+  assert.deepEqual(dump[0][0], 'inf')
+  assert.equal(dump[0][1].ttl, Infinity)
+  const other = clocked(LRUCache, { max: 10, ttl: 50 })
+  other.cache.load(dump)
+  other.clock.t += 1e9
+  clock.t += 1e9
+  assert.deepEqual([...other.cache.keys()], ['inf'])
+  assert.equal(other.cache.getRemainingTTL('inf'), Infinity)
+  assert.equal(cache.purgeStale(), true)
+  assert.deepEqual([...cache.keys()], ['inf'])
+  cache.clear()
+
+  const fetching = clocked(LRUCache, { max: 10, ttl: 50, fetchMethod: async () => 'v' })
+  assert.equal(await fetching.cache.fetch('k', { ttl: Infinity }), 'v')
+  fetching.clock.t += 1e9
+  assert.equal(fetching.cache.get('k'), 'v')
+})
+
+test('a per-call ttl that is negative, NaN or not a number is refused and changes nothing', () => {
+  const { cache } = clocked(LRUCache, { max: 10 })
+  cache.set('a', 1)
+  const what = 'ttl must be a non-negative number of milliseconds (Infinity: never expires)'
+  for (const [ttl, name, shown] of [[-1, 'RangeError', '-1'], [NaN, 'RangeError', 'NaN'], [-Infinity, 'RangeError', '-Infinity'], ['5', 'TypeError', "'5'"]]) {
+    const message = name === 'TypeError' ? `LRUCache: ttl must be a number, got ${shown}` : `LRUCache: ${what}, got ${shown}`
+    assert.throws(() => cache.set('a', 2, { ttl }), { name, code: 'ERR_LEAKGUARD_OPTION', message })
+    assert.throws(() => cache.set('b', 2, { ttl }), { name, message })
+  }
+  assert.deepEqual([...cache.entries()], [['a', 1]])
+  assert.equal(cache.getRemainingTTL('a'), Infinity)
+  // the constructor's ttl stays a whole number of milliseconds, as lru-cache requires
+  for (const ttl of [1.5, Infinity]) {
+    assert.throws(() => new LRUCache({ max: 1, ttl }), { name: 'RangeError' })
+    assert.throws(() => new Peer({ max: 1, ttl }), TypeError)
+  }
+})

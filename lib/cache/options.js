@@ -129,8 +129,15 @@ function checkSize(size, key, from) {
   return size
 }
 
+/** A per-call ttl: as lru-cache, any non-negative number of milliseconds, Infinity for never. */
 function checkTtl(ttl) {
-  return optionalInt('ttl', ttl, { what: 'a non-negative integer (milliseconds)' })
+  if (typeof ttl !== 'number') {
+    throw fail(TypeError, `ttl must be a number, got ${show(ttl)}`)
+  }
+  if (!(ttl >= 0)) {
+    throw fail(RangeError, `ttl must be a non-negative number of milliseconds (Infinity: never expires), got ${show(ttl)}`)
+  }
+  return ttl
 }
 
 function checkStart(start) {
