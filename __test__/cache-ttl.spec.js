@@ -413,3 +413,22 @@ test('a per-call ttl that is negative, NaN or not a number is refused and change
     assert.throws(() => new Peer({ max: 1, ttl }), TypeError)
   }
 })
+
+test('info() reads the clock fresh, so its remaining ttl never exceeds the ttl', () => {
+  const run = (Ctor) => {
+    const clock = { t: 1000 }
+    // the default ttlResolution caches the clock for get(); no timer expires it in synchronous code
+    const cache = new Ctor({ max: 10, ttl: 100, perf: { now: () => clock.t } })
+    cache.set('x', 0)
+    cache.get('x')
+    clock.t += 250
+    cache.set('a', 1) // its start is read fresh, after the cached time
+    clock.t += 10
+    return cache
+  }
+  same((Ctor) => run(Ctor).info('a').ttl, 90)
+  // getRemainingTTL reads the cached clock, as lru-cache does (so it agrees with get()),
+  // but is held to the ttl: lru-cache reports 350 here
+  assert.equal(run(LRUCache).getRemainingTTL('a'), 100)
+  assert.equal(run(Peer).getRemainingTTL('a'), 350)
+})

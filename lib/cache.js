@@ -840,9 +840,11 @@ class LRUCache {
     if (this.#starts !== null && this.#ttls[s] !== 0) this.#starts[s] = this.#perf.now()
   }
 
+  /** On the cached clock, as get() judges staleness, which may lag a start read fresh
+   * by set(): never more than the ttl (lru-cache can report more). */
   #remaining(s) {
     const ttl = this.#ttls[s]
-    return ttl === 0 ? Infinity : ttl - (this.#now() - this.#starts[s])
+    return ttl === 0 ? Infinity : Math.min(ttl, ttl - (this.#now() - this.#starts[s]))
   }
 
   #statusTtl(status, s) {
@@ -1005,7 +1007,7 @@ class LRUCache {
     if (value === undefined) return undefined
     const entry = { value }
     if (this.#starts !== null && this.#ttls[s] !== 0) {
-      entry.ttl = this.#remaining(s)
+      entry.ttl = this.#ttls[s] - (this.#perf.now() - this.#starts[s]) // the clock read now, as lru-cache's info()
       entry.start = Date.now()
     }
     if (this.#sizes !== null) entry.size = this.#sizes[s]
