@@ -230,3 +230,15 @@ test('code written for lru-cache runs unchanged with the same results', () => {
   assert.deepEqual(strip('ours'), [['bb', 'b', 'evict'], ['c', 'c', 'evict'], ['aaa', 'a', 'evict']])
   assert.deepEqual(ours, [[['e', 'eeeee'], ['d', 'dddd']], 2, 9])
 })
+
+test('policy and name are read-only, as the types declare', () => {
+  const c = new LRUCache({ max: 1, name: 'users', policy: 'tinylfu' })
+  assert.throws(() => {
+    c.policy = 'lru'
+  }, TypeError)
+  assert.throws(() => {
+    c.name = 'other'
+  }, TypeError)
+  assert.deepEqual([c.policy, c.name], ['tinylfu', 'users'])
+  assert.deepEqual([new LRUCache({ max: 1 }).policy, new LRUCache({ max: 1 }).name], ['lru', undefined])
+})

@@ -75,6 +75,8 @@ class LRUCache {
   #victimPos = 0
   #victimEnd = 0
   #core // the id of this cache's Rust core
+  #name
+  #policy
   // Fast paths apply while no entry can be stale or in flight.
   #plain
   #counting
@@ -129,8 +131,8 @@ class LRUCache {
     this.allowStaleOnFetchRejection = !!o.allowStaleOnFetchRejection
     this.allowStaleOnFetchAbort = !!o.allowStaleOnFetchAbort
     this.ignoreFetchAbort = !!o.ignoreFetchAbort
-    this.name = o.name
-    this.policy = policy
+    this.#name = o.name
+    this.#policy = policy
     this.#perf = o.perf ?? performance
     this.#dispose = o.dispose
     this.#disposeAfter = o.disposeAfter
@@ -150,7 +152,7 @@ class LRUCache {
     if (ttl) this.#enableTtl()
     this.#plain = !this.#starts && !this.#fetchMethod
     this.#simple = this.#plain && !this.#sizes && !this.#dispose && !this.#disposeAfter
-    if (this.name !== undefined) {
+    if (this.#name !== undefined) {
       const ref = new WeakRef(this)
       named.add(ref)
       forget.register(this, ref)
@@ -168,6 +170,8 @@ class LRUCache {
   get fetchMethod() { return this.#fetchMethod }
   get memoMethod() { return this.#memoMethod }
   get perf() { return this.#perf }
+  get name() { return this.#name }
+  get policy() { return this.#policy }
 
   // ---- options that may be assigned later, checked as the constructor checks them ----
   get ttl() { return this.#ttl }
