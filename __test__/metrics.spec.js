@@ -2,6 +2,8 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const EventEmitter = require('node:events')
+const { spawnSync } = require('node:child_process')
+const path = require('node:path')
 const client = require('prom-client')
 const { registerMetrics, monitorMemory, LRUCache, auditListeners } = require('..')
 
@@ -174,4 +176,52 @@ test('bad arguments throw errors naming the option and the value', () => {
   // Registering twice on one registry is prom-client's own error.
   registerMetrics(register)
   assert.throws(() => registerMetrics(register), /already been registered/)
+})
+
+test('cache counters stay monotonic per name when a named cache is garbage collected', () => {
+  const script = `
+    const client = require('prom-client')
+    const { registerMetrics, LRUCache } = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const register = new client.Registry()
+    registerMetrics(register)
+    const read = async () => {
+      const out = {}
+      for (const m of await register.getMetricsAsJSON()) {
+        if (!m.name.startsWith('leakguard_cache_')) continue
+        for (const v of m.values) if (v.labels.cache === 'users') out[m.name.slice(16)] = v.value
+      }
+      return out
+    }
+    const kept = new LRUCache({ max: 10, name: 'users' })
+    kept.set('k', 1)
+    kept.get('k')
+    ;(() => {
+      const temp = new LRUCache({ max: 2, name: 'users', ttl: 10, ttlResolution: 0, perf: { now: () => 1000 } })
+      for (let i = 0; i < 100; i++) temp.set('a', i).get('a')
+      temp.get('zz')
+      temp.set('b', 1).set('c', 1) // evicts a
+    })()
+    ;(async () => {
+      const before = await read()
+      await new Promise((r) => setTimeout(r, 10)) // (a WeakRef read in a job holds its target to the job's end)
+      globalThis.gc() // the cache is gone, its finalizer has not run yet
+      const between = await read()
+      await new Promise((r) => setTimeout(r, 50))
+      globalThis.gc()
+      await new Promise((r) => setTimeout(r, 50))
+      kept.get('k')
+      const after = await read()
+      console.log(JSON.stringify({ before, between, after }))
+    })()
+  `
+  // spawnSync returns only once the child is gone (killed at the timeout)
+  const child = spawnSync(process.execPath, ['--expose-gc', '-e', script], {
+    encoding: 'utf8', timeout: 20000, killSignal: 'SIGKILL', cwd: path.join(__dirname, '..'),
+  })
+  assert.equal(child.stderr, '')
+  const { before, between, after } = JSON.parse(child.stdout)
+  assert.deepEqual(before, { hits_total: 101, misses_total: 1, evictions_total: 1, expirations_total: 0, entries: 3, size: 0 })
+  // counters keep what the collected cache counted; gauges drop its entries
+  assert.deepEqual(between, { hits_total: 101, misses_total: 1, evictions_total: 1, expirations_total: 0, entries: 1, size: 0 })
+  assert.deepEqual(after, { hits_total: 102, misses_total: 1, evictions_total: 1, expirations_total: 0, entries: 1, size: 0 })
 })

@@ -44,15 +44,45 @@ class InFlight {
 }
 
 const cores = new FinalizationRegistry((id) => coreFree(id))
-const named = new Set() // WeakRefs of caches created with a name
-const forget = new FinalizationRegistry((ref) => named.delete(ref))
+
+const COUNTS = ['hits', 'misses', 'sets', 'evictions', 'expirations', 'deletes']
+const newCounts = () => ({ hits: 0, misses: 0, sets: 0, evictions: 0, expirations: 0, deletes: 0 })
+
+// Caches created with a name, as { ref (a WeakRef), name, counts }: the counts live
+// outside the cache, so what a collected cache counted is kept in its name's retired
+// total and the metrics' counters never go down.
+const named = new Set()
+const retired = new Map() // name -> the summed counts of its collected caches
+
+function retire(entry) {
+  if (!named.delete(entry)) return
+  let sum = retired.get(entry.name)
+  if (sum === undefined) retired.set(entry.name, (sum = newCounts()))
+  for (const k of COUNTS) sum[k] += entry.counts[k]
+}
+const forget = new FinalizationRegistry(retire)
 
 /** Live caches created with a `name` option (for metrics). */
 function namedCaches() {
   const out = []
-  for (const ref of named) {
-    const c = ref.deref()
-    if (c !== undefined) out.push(c)
+  for (const entry of named) {
+    const c = entry.ref.deref()
+    if (c === undefined) retire(entry)
+    else out.push(c)
+  }
+  return out
+}
+
+/** Per name, the counts of every cache created with it, collected ones included (for
+ * metrics: they only grow). */
+function namedCounts() {
+  const out = new Map()
+  for (const [name, sum] of retired) out.set(name, { ...sum })
+  // a collected cache whose finalizer has not run yet is still here, with its counts
+  for (const { name, counts } of named) {
+    let sum = out.get(name)
+    if (sum === undefined) out.set(name, (sum = newCounts()))
+    for (const k of COUNTS) sum[k] += counts[k]
   }
   return out
 }
@@ -79,7 +109,6 @@ class LRUCache {
   #policy
   // Fast paths apply while no entry can be stale or in flight.
   #plain
-  #counting
   #hashing
   #max
   #maxSize
@@ -104,12 +133,7 @@ class LRUCache {
   #memoMethod
   #disposing = false
   #pending = [] // [value, key, reason] triples awaiting dispose callbacks, or [InFlight, key, message] to abort
-  #hits = 0
-  #misses = 0
-  #sets = 0
-  #evictions = 0
-  #expirations = 0
-  #deletes = 0
+  #counts = null // { hits, misses, sets, ... } when created with `stats` or a `name`
 
   constructor(options) {
     const { max, maxSize, maxEntrySize, ttl, ttlResolution, policy } = checkOptions(options)
@@ -140,7 +164,7 @@ class LRUCache {
     this.#fetchMethod = o.fetchMethod
     this.#memoMethod = o.memoMethod
     this.#hashing = policy !== 'lru'
-    this.#counting = !!o.stats || o.name !== undefined
+    if (o.stats || o.name !== undefined) this.#counts = newCounts()
     this.#core = coreCreate({ max, maxSize, policy, logLen: LOG_LEN, outLen: OUT_LEN })
     cores.register(this, this.#core)
     this.#log = coreLog(this.#core)
@@ -153,9 +177,9 @@ class LRUCache {
     this.#plain = !this.#starts && !this.#fetchMethod
     this.#simple = this.#plain && !this.#sizes && !this.#dispose && !this.#disposeAfter
     if (this.#name !== undefined) {
-      const ref = new WeakRef(this)
-      named.add(ref)
-      forget.register(this, ref)
+      const entry = { ref: new WeakRef(this), name: this.#name, counts: this.#counts }
+      named.add(entry)
+      forget.register(this, entry)
     }
   }
 
@@ -237,10 +261,10 @@ class LRUCache {
           p = 0
         }
         this.#pos = p
-        if (this.#counting) this.#hits++
+        if (this.#counts !== null) this.#counts.hits++
         return this.#vals[s]
       }
-      if (this.#counting) this.#misses++
+      if (this.#counts !== null) this.#counts.misses++
       return undefined
     }
     if (options === undefined && this.#fetchMethod === undefined) {
@@ -248,12 +272,12 @@ class LRUCache {
       const s = this.#map.get(key)
       if (s !== undefined && (this.#ttls[s] === 0 || this.#now() - this.#starts[s] <= this.#ttls[s])) {
         this.#touch(s)
-        if (this.#counting) this.#hits++
+        if (this.#counts !== null) this.#counts.hits++
         if (this.updateAgeOnGet) this.#refreshAge(s)
         return this.#vals[s]
       }
       if (s === undefined) {
-        if (this.#counting) this.#misses++
+        if (this.#counts !== null) this.#counts.misses++
         return undefined
       }
     }
@@ -302,7 +326,7 @@ class LRUCache {
       if (s === undefined) {
         // (an admission policy may refuse the entry: #insert then returns -1, having let it go)
         this.#insert(key, value, 0, 0, 0)
-        if (this.#counting) this.#sets++
+        if (this.#counts !== null) this.#counts.sets++
         if (this.#pending.length !== 0) this.#flush()
         return this
       }
@@ -317,7 +341,7 @@ class LRUCache {
           p = 0
         }
         this.#pos = p
-        if (this.#counting) this.#sets++
+        if (this.#counts !== null) this.#counts.sets++
         return this
       }
     }
@@ -326,7 +350,7 @@ class LRUCache {
       // policy (one that refuses it has let it go, as above)
       const ttl = this.#ttl
       this.#insert(key, value, 0, ttl, ttl ? this.#perf.now() : 0)
-      if (this.#counting) this.#sets++
+      if (this.#counts !== null) this.#counts.sets++
       if (this.#pending.length !== 0) this.#flush()
       return this
     }
@@ -375,7 +399,7 @@ class LRUCache {
         while (this.#victimPos < this.#victimEnd) {
           const s = out[this.#victimPos++]
           if (this.#stamps[s] === this.#epoch) continue // hit since the sync
-          if (this.#counting) this.#evictions++
+          if (this.#counts !== null) this.#counts.evictions++
           if (this.#simple) {
             // nothing to dispose, size or abort: the caller overwrites the slot
             this.#map.delete(this.#keys[s])
@@ -399,14 +423,14 @@ class LRUCache {
     const s = this.#map.get(key)
     if (s === undefined) {
       if (status) status.get = 'miss'
-      if (this.#counting) this.#misses++
+      if (this.#counts !== null) this.#counts.misses++
       return undefined
     }
     const v = this.#vals[s]
     const inFlight = v instanceof InFlight
     if (status) this.#statusTtl(status, s)
     if (this.#isStale(s)) {
-      if (this.#counting) this.#misses++
+      if (this.#counts !== null) this.#counts.misses++
       if (!inFlight) {
         if (!noDeleteOnStaleGet) this.#delete(key, 'expire')
         if (status) status.get = 'stale'
@@ -424,7 +448,7 @@ class LRUCache {
       return undefined
     }
     if (status) status.get = inFlight ? 'fetching' : 'hit'
-    if (this.#counting) this.#hits++
+    if (this.#counts !== null) this.#counts.hits++
     this.#touch(s)
     if (updateAgeOnGet) this.#refreshAge(s)
     return inFlight ? v.stale : v
@@ -497,7 +521,7 @@ class LRUCache {
       return
     }
     if (ttl !== 0 && this.#starts === null) this.#enableTtl()
-    if (this.#counting && !inFlight) this.#sets++ // a fetch counts once, when its value lands
+    if (this.#counts !== null && !inFlight) this.#counts.sets++ // a fetch counts once, when its value lands
     let s = this.#map.get(key)
     try {
       if (s === undefined) {
@@ -642,7 +666,7 @@ class LRUCache {
     if (n === 1) {
       // the common case, without copying: nothing below calls into the core
       const s = this.#out[1]
-      if (this.#counting) this.#evictions++
+      if (this.#counts !== null) this.#counts.evictions++
       this.#release(s, 'evict')
       return s === self
     }
@@ -652,7 +676,7 @@ class LRUCache {
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]
       if (s === self) hitSelf = true
-      if (this.#counting) this.#evictions++
+      if (this.#counts !== null) this.#counts.evictions++
       this.#release(s, 'evict')
     }
     return hitSelf
@@ -734,9 +758,9 @@ class LRUCache {
     const s = this.#map.get(key)
     if (s === undefined) return false
     coreRemove(this.#core, this.#take(), s)
-    if (this.#counting) {
-      if (reason === 'expire') this.#expirations++
-      else if (reason === 'delete') this.#deletes++
+    if (this.#counts !== null) {
+      if (reason === 'expire') this.#counts.expirations++
+      else if (reason === 'delete') this.#counts.deletes++
     }
     this.#release(s, reason)
     this.#flush()
@@ -769,7 +793,7 @@ class LRUCache {
       if (s < 0) return undefined
       const v = this.#vals[s]
       coreRemove(this.#core, 0, s)
-      if (this.#counting) this.#evictions++
+      if (this.#counts !== null) this.#counts.evictions++
       this.#release(s, 'evict')
       this.#flush()
       const value = v instanceof InFlight ? v.stale : v
@@ -1053,15 +1077,16 @@ class LRUCache {
 
   /** Counters since creation (counted when created with `stats: true` or a `name`). */
   stats() {
-    const lookups = this.#hits + this.#misses
+    const { hits, misses, sets, evictions, expirations, deletes } = this.#counts ?? newCounts()
+    const lookups = hits + misses
     return {
-      hits: this.#hits,
-      misses: this.#misses,
-      sets: this.#sets,
-      evictions: this.#evictions,
-      expirations: this.#expirations,
-      deletes: this.#deletes,
-      hitRatio: lookups === 0 ? 0 : this.#hits / lookups,
+      hits,
+      misses,
+      sets,
+      evictions,
+      expirations,
+      deletes,
+      hitRatio: lookups === 0 ? 0 : hits / lookups,
       size: this.#map.size,
       calculatedSize: this.#calculatedSize,
     }
@@ -1104,7 +1129,7 @@ class LRUCache {
     const s = this.#map.get(key)
     if (s === undefined) {
       if (status) status.fetch = 'miss'
-      if (this.#counting) this.#misses++
+      if (this.#counts !== null) this.#counts.misses++
       const f = this.#startFetch(key, undefined, options, context)
       f.returned = true
       return f.promise
@@ -1123,13 +1148,13 @@ class LRUCache {
     const isStale = this.#isStale(s)
     if (!forceRefresh && !isStale) {
       if (status) status.fetch = 'hit'
-      if (this.#counting) this.#hits++
+      if (this.#counts !== null) this.#counts.hits++
       this.#touch(s)
       if (updateAgeOnGet) this.#refreshAge(s)
       if (status) this.#statusTtl(status, s)
       return v
     }
-    if (this.#counting) this.#misses++
+    if (this.#counts !== null) this.#counts.misses++
     const f = this.#startFetch(key, s, options, context)
     const serveStale = f.stale !== undefined && allowStale
     if (status) {
@@ -1253,4 +1278,4 @@ class LRUCache {
   }
 }
 
-module.exports = { LRUCache, namedCaches }
+module.exports = { LRUCache, namedCaches, namedCounts }

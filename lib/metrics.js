@@ -81,7 +81,9 @@ function monitorCollectors(client, p, registers, pick) {
 }
 
 function cacheCollectors(client, p, registers) {
-  // Caches sharing a name add up under one label.
+  // Caches sharing a name add up under one label: gauges over the live caches,
+  // counters over every cache ever created with the name, so they never go down
+  // when one is garbage collected.
   const each = (metric, read) => {
     metric.reset()
     const mod = optional('./cache')
@@ -98,7 +100,10 @@ function cacheCollectors(client, p, registers) {
       labelNames: ['cache'],
       registers,
       collect() {
-        each(this, (c) => c.stats()[field])
+        this.reset()
+        const mod = optional('./cache')
+        if (!mod || typeof mod.namedCounts !== 'function') return
+        for (const [name, counts] of mod.namedCounts()) this.inc({ cache: name }, counts[field])
       },
     })
   const gauge = (suffix, read, help) =>
