@@ -291,11 +291,20 @@ export interface SnapshotDiff {
   classes: Array<ClassDiff>
 }
 
-/** `heap-<UTC time>-<pid>-<seq>.heapsnapshot[.gz]` for now. */
-export declare function snapshotFileName(pid: number, seq: number, gzip: boolean): string
+/**
+ * `<prefix>-<UTC time now>-<host>-<pid>-<seq>.heapsnapshot[.gz]`; `host` as
+ * `snapshotHostName` makes it.
+ */
+export declare function snapshotFileName(prefix: string, host: string, pid: number, seq: number, gzip: boolean): string
 
 /** Bytes free for an unprivileged writer on the file system holding `dir`. */
 export declare function snapshotFreeBytes(dir: string): number
+
+/**
+ * `hostname` as it goes into snapshot file names: ASCII letters, digits, `.`
+ * and `-` kept, anything else `_`, at most 64 characters, `unknown-host` if empty.
+ */
+export declare function snapshotHostName(hostname: string): string
 
 /** `inspectSnapshot`'s result. */
 export interface SnapshotInspection {
@@ -305,11 +314,26 @@ export interface SnapshotInspection {
   classes: Array<ClassSummary>
 }
 
+/** One of this host's snapshot files. */
+export interface SnapshotOwnFile {
+  name: string
+  /** `YYYYMMDDTHHMMSSZ`, UTC. */
+  stamp: string
+  pid: number
+  seq: number
+}
+
 /**
- * Deletes all but the newest `keep` of leakguard's snapshot files in `dir`;
- * returns the deleted paths.
+ * `host`'s `prefix` snapshot files in `dir`, oldest first (by time, then pid
+ * and seq as numbers).
  */
-export declare function snapshotRotate(dir: string, keep: number): Array<string>
+export declare function snapshotOwnFiles(dir: string, prefix: string, host: string): Array<SnapshotOwnFile>
+
+/**
+ * Deletes all but the newest `keep` of `host`'s `prefix` snapshot files in
+ * `dir` (a file gone meanwhile is no error); returns the names deleted.
+ */
+export declare function snapshotRotate(dir: string, prefix: string, host: string, keep: number): Array<string>
 
 /** Size and shape of one snapshot file. */
 export interface SnapshotSummary {
@@ -318,6 +342,22 @@ export interface SnapshotSummary {
   edgeCount: number
   /** Sum of all self sizes, in bytes. */
   totalSize: number
+}
+
+/**
+ * Removes the snapshot temporaries in `dir` no live writer owns: anyone's
+ * untouched for an hour, `host`'s of process `pid` from before
+ * `processStartMs` (ms since the epoch), and `host`'s of a gone process
+ * untouched for 10 minutes. Never throws.
+ */
+export declare function snapshotSweepTemps(dir: string, host: string, pid: number, processStartMs: number): SnapshotSwept
+
+/** Snapshot temporaries removed by `snapshotSweepTemps`. */
+export interface SnapshotSwept {
+  /** File names, in name order. */
+  files: Array<string>
+  /** Their total size. */
+  bytes: number
 }
 
 /** A snapshot written to its final path. */

@@ -98,10 +98,40 @@ impl SnapshotCapture {
     }
 }
 
-/// `heap-<UTC time>-<pid>-<seq>.heapsnapshot[.gz]` for now.
+/// `hostname` as it goes into snapshot file names: ASCII letters, digits, `.`
+/// and `-` kept, anything else `_`, at most 64 characters, `unknown-host` if empty.
 #[napi(catch_unwind)]
-pub fn snapshot_file_name(pid: u32, seq: u32, gzip: bool) -> String {
-    snapshot::file_name(SystemTime::now(), pid, seq, gzip)
+pub fn snapshot_host_name(hostname: String) -> String {
+    snapshot::sanitize_host(&hostname)
+}
+
+/// `<prefix>-<UTC time now>-<host>-<pid>-<seq>.heapsnapshot[.gz]`; `host` as
+/// `snapshotHostName` makes it.
+#[napi(catch_unwind)]
+pub fn snapshot_file_name(
+    env: Env,
+    prefix: String,
+    host: String,
+    pid: u32,
+    seq: i64,
+    gzip: bool,
+) -> Result<String> {
+    let seq = u64::try_from(seq).map_err(|_| {
+        throw(
+            &env,
+            Kind::Range,
+            "ERR_LEAKGUARD_OPTION",
+            &format!("seq must be a non-negative integer, got {seq}"),
+        )
+    })?;
+    Ok(snapshot::file_name(
+        &prefix,
+        SystemTime::now(),
+        &host,
+        pid,
+        seq,
+        gzip,
+    ))
 }
 
 /// Bytes free for an unprivileged writer on the file system holding `dir`.
@@ -119,22 +149,97 @@ pub fn snapshot_free_bytes(env: Env, dir: String) -> Result<f64> {
         })
 }
 
-/// Deletes all but the newest `keep` of leakguard's snapshot files in `dir`;
-/// returns the deleted paths.
+/// One of this host's snapshot files.
+#[napi(object)]
+pub struct SnapshotOwnFile {
+    pub name: String,
+    /// `YYYYMMDDTHHMMSSZ`, UTC.
+    pub stamp: String,
+    pub pid: f64,
+    pub seq: f64,
+}
+
+/// `host`'s `prefix` snapshot files in `dir`, oldest first (by time, then pid
+/// and seq as numbers).
 #[napi(catch_unwind)]
-pub fn snapshot_rotate(env: Env, dir: String, keep: u32) -> Result<Vec<String>> {
-    snapshot::rotate(Path::new(&dir), keep as usize)
+pub fn snapshot_own_files(
+    env: Env,
+    dir: String,
+    prefix: String,
+    host: String,
+) -> Result<Vec<SnapshotOwnFile>> {
+    snapshot::own_files(Path::new(&dir), &prefix, &host)
         .map(|v| {
             v.into_iter()
-                .map(|p| p.to_string_lossy().into_owned())
+                .map(|f| SnapshotOwnFile {
+                    name: f.name,
+                    stamp: f.stamp,
+                    pid: f.pid as f64,
+                    seq: f.seq as f64,
+                })
                 .collect()
         })
         .map_err(|e| {
             throw(
                 &env,
                 Kind::Plain,
-                "ERR_LEAKGUARD_SNAPSHOT_IO",
-                &format!("rotating {dir}: {e}"),
+                "ERR_LEAKGUARD_SNAPSHOT_DIR",
+                &format!("snapshot directory {dir}: {e}"),
             )
         })
+}
+
+/// Deletes all but the newest `keep` of `host`'s `prefix` snapshot files in
+/// `dir` (a file gone meanwhile is no error); returns the names deleted.
+#[napi(catch_unwind)]
+pub fn snapshot_rotate(
+    env: Env,
+    dir: String,
+    prefix: String,
+    host: String,
+    keep: i64,
+) -> Result<Vec<String>> {
+    let keep = usize::try_from(keep).unwrap_or(0); // negative keeps none, as 0
+    snapshot::rotate(Path::new(&dir), &prefix, &host, keep).map_err(|e| {
+        throw(
+            &env,
+            Kind::Plain,
+            "ERR_LEAKGUARD_SNAPSHOT_IO",
+            &format!("rotating {dir}: {e}"),
+        )
+    })
+}
+
+/// Snapshot temporaries removed by `snapshotSweepTemps`.
+#[napi(object)]
+pub struct SnapshotSwept {
+    /// File names, in name order.
+    pub files: Vec<String>,
+    /// Their total size.
+    pub bytes: f64,
+}
+
+/// Removes the snapshot temporaries in `dir` no live writer owns: anyone's
+/// untouched for an hour, `host`'s of process `pid` from before
+/// `processStartMs` (ms since the epoch), and `host`'s of a gone process
+/// untouched for 10 minutes. Never throws.
+#[napi(catch_unwind)]
+pub fn snapshot_sweep_temps(
+    dir: String,
+    host: String,
+    pid: u32,
+    process_start_ms: f64,
+) -> SnapshotSwept {
+    let swept = snapshot::sweep_temps(
+        Path::new(&dir),
+        &host,
+        pid,
+        process_start_ms,
+        snapshot::unix_ms(),
+        snapshot::pid_alive,
+    );
+    SnapshotSwept {
+        files: swept.files,
+        bytes: swept.bytes as f64,
+    }
 }

@@ -12,9 +12,11 @@
 //! JSON as one Buffer, so the process briefly holds a second copy of the
 //! snapshot in memory and pauses longer than `v8.writeHeapSnapshot`.
 //!
-//! [`rotate`] keeps the newest N of our own files; [`free_bytes`] reports the
-//! space left for the caller's disk check; [`file_name`] builds
-//! `heap-<UTC time>-<pid>-<seq>.heapsnapshot[.gz]`.
+//! [`file_name`] builds `<prefix>-<UTC time>-<host>-<pid>-<seq>.heapsnapshot[.gz]`
+//! (host: [`sanitize_host`]); [`own_files`] lists one host's files of a
+//! prefix, oldest first, and [`rotate`] keeps the newest N of them;
+//! [`sweep_temps`] removes the temporaries crashed writers left;
+//! [`free_bytes`] reports the space left for the caller's disk check.
 
 mod capture;
 mod file;
@@ -22,7 +24,10 @@ mod naming;
 
 pub use capture::Capture;
 pub use file::{Finished, SnapshotError, SnapshotFile};
-pub use naming::{file_name, free_bytes, is_ours, rotate, utc_stamp};
+pub use naming::{
+    file_name, free_bytes, own_files, parse, pid_alive, rotate, sanitize_host, sweep_temps,
+    unix_ms, OwnFile, SnapshotName, Swept,
+};
 
 #[cfg(test)]
 mod test_dirs {
