@@ -5,11 +5,18 @@
 // (v8.writeHeapSnapshot); leakguard owns where it goes and what can go wrong.
 
 const v8 = require('node:v8')
-const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { isMainThread, threadId } = require('node:worker_threads')
-const { SnapshotCapture, snapshotFreeBytes } = require('./native')
+const {
+  SnapshotCapture,
+  snapshotFreeBytes,
+  snapshotHostName,
+  snapshotFileName,
+  snapshotOwnFiles,
+  snapshotRotate,
+  snapshotSweepTemps,
+} = require('./native')
 const { inspect } = require('node:util')
 const { optionError } = require('./errors')
 
@@ -94,105 +101,28 @@ function checkOptions(o, known = OPTIONS) {
 
 const MB = 1024 * 1024
 
-// This host's name as it goes into file names: replicas sharing a volume are
-// all PID 1 in their containers, so the host (the pod's name in Kubernetes)
-// is what keeps their files apart, and rotation touches only this host's.
-const HOST = String(os.hostname()).replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 64) || 'unknown-host'
-
-function escapeRe(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-}
-
-/** `<prefix>-<UTC time>-<host>-<pid>-<seq>.heapsnapshot[.gz]` */
-function fileName(prefix, seq, gzip) {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
-  return `${prefix}-${stamp}-${HOST}-${process.pid}-${seq}.heapsnapshot${gzip ? '.gz' : ''}`
-}
+// This host's name as it goes into file names (sanitized in Rust): replicas
+// sharing a volume are all PID 1 in their containers, so the host (the pod's
+// name in Kubernetes) is what keeps their files apart, and rotation touches
+// only this host's. Naming, listing, rotation and the temp sweep live in
+// src/snapshot/naming.rs.
+const HOST = snapshotHostName(os.hostname())
 
 /** This host's `prefix` snapshot files in `dir` as { name, stamp, pid, seq }, oldest first. */
 function ownFiles(dir, prefix) {
-  const re = new RegExp(`^${prefix}-(\\d{8}T\\d{6}Z)-${escapeRe(HOST)}-(\\d+)-(\\d+)\\.heapsnapshot(?:\\.gz)?$`)
-  const out = []
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const m = re.exec(entry.name)
-    if (m && entry.isFile()) out.push({ name: entry.name, stamp: m[1], pid: Number(m[2]), seq: Number(m[3]) })
-  }
-  return out.sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : a.pid - b.pid || a.seq - b.seq))
-}
-
-/** Deletes all but the newest `keep` of this host's `heap-` snapshots in `dir`. */
-function rotate(dir, keep) {
-  const files = ownFiles(dir, 'heap')
-  for (const f of files.slice(0, Math.max(0, files.length - keep))) {
-    try {
-      fs.unlinkSync(path.join(dir, f.name))
-    } catch (err) {
-      if (err.code !== 'ENOENT') throw err
-    }
-  }
-}
-
-// Temporary files of a snapshot being written: `.<name>.raw.tmp` (V8's) and
-// `.<name>.tmp` (the gzip's), with `name` as fileName makes it, or without the
-// host as leakguard named them before.
-const TEMP = /^\.(?:heap|leakreport)-\d{8}T\d{6}Z-(?:(.+)-)?(\d+)-\d+\.heapsnapshot(?:\.gz)?(?:\.raw)?\.tmp$/
-// V8 writes its temporary continuously and the gzip pass reads it (minutes for
-// the largest heaps): one untouched for this long belongs to no live writer.
-const TEMP_ABANDONED_MS = 60 * 60_000
-// A temporary of this host whose PID is gone, untouched this long, is left by a
-// dead process (the wait covers another container of the same pod: same host
-// name, its own PID namespace, where our kill(pid, 0) says nothing).
-const TEMP_DEAD_PID_MS = 10 * 60_000
-
-function alive(pid) {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return err.code === 'EPERM'
-  }
+  return snapshotOwnFiles(dir, prefix, HOST)
 }
 
 /**
- * Removes temporaries in `dir` that no live writer owns, left by a crash
+ * Removes the temporaries in `dir` that no live writer owns, left by a crash
  * (kill -9, OOM kill) mid-snapshot: this host's from before this process
  * started (a restarted container is PID 1 again), this host's whose PID is
- * gone, and anyone's untouched for an hour. Logs what it removed; never throws.
+ * gone (untouched for 10 minutes), and anyone's untouched for an hour. Logs
+ * what it removed; never throws.
  */
 function sweepTemps(dir) {
-  const now = Date.now()
-  const processStart = now - process.uptime() * 1000
-  const removed = []
-  let bytes = 0
-  let entries
-  try {
-    entries = fs.readdirSync(dir)
-  } catch {
-    return // the write that follows reports an unusable directory
-  }
-  for (const name of entries) {
-    const m = TEMP.exec(name)
-    if (m === null) continue
-    const file = path.join(dir, name)
-    try {
-      const st = fs.statSync(file)
-      if (!st.isFile()) continue
-      const age = now - st.mtimeMs
-      const host = m[1] ?? null
-      const pid = Number(m[2])
-      const stale =
-        age > TEMP_ABANDONED_MS ||
-        (host === HOST && pid === process.pid && st.mtimeMs < processStart) ||
-        (host === HOST && pid !== process.pid && age > TEMP_DEAD_PID_MS && !alive(pid))
-      if (!stale) continue
-      fs.unlinkSync(file)
-      removed.push(name)
-      bytes += st.size
-    } catch {
-      // gone meanwhile (another replica's sweep), or not ours to remove
-    }
-  }
-  if (removed.length > 0) log({ event: 'snapshot-temp-removed', dir, files: removed, bytes })
+  const { files, bytes } = snapshotSweepTemps(dir, HOST, process.pid, Date.now() - process.uptime() * 1000)
+  if (files.length > 0) log({ event: 'snapshot-temp-removed', dir, files, bytes })
 }
 
 /**
@@ -262,7 +192,7 @@ async function write(o, prefix) {
     }
     // unique within the process: worker threads number theirs apart
     const seq = (isMainThread ? 0 : threadId * 100_000) + ++state.seq
-    capture = new SnapshotCapture(o.dir, fileName(prefix, seq, o.gzip), o.gzip)
+    capture = new SnapshotCapture(o.dir, snapshotFileName(prefix, HOST, process.pid, seq, o.gzip), o.gzip)
     const t0 = performance.now()
     paused = true
     v8.writeHeapSnapshot(capture.rawPath)
@@ -276,7 +206,7 @@ async function write(o, prefix) {
     }
     if (o.keep > 0) {
       try {
-        rotate(o.dir, o.keep)
+        snapshotRotate(o.dir, 'heap', HOST, o.keep)
       } catch (err) {
         // the snapshot is in place: a failed rotation is worth a line, not a rejection
         log({ event: 'snapshot-rotate-failed', dir: o.dir, code: err.code, message: err.message })
