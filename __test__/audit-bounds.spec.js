@@ -5,20 +5,10 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const EventEmitter = require('node:events')
-const { auditListeners } = require('..')
+const { sitesIn, start } = require('./support/audit')
 const { Recorder, BATCH_WORDS, MAX_EVENTS, MAX_ROWS, OTHER_EVENTS } = require('../lib/audit/recorder')
 
-function siteOf(marker, call) {
-  const lines = require('node:fs').readFileSync(__filename, 'utf8').split('\n')
-  const i = lines.findIndex((l) => l.includes(marker) && !l.includes('siteOf('))
-  return `${__filename}:${i + 1}:${lines[i].indexOf(call) + 1}`
-}
-
-function start(t, options) {
-  const audit = auditListeners(options)
-  t.after(() => audit.stop())
-  return audit
-}
+const siteOf = sitesIn(__filename)
 
 const sum = (rows, k) => rows.reduce((n, r) => n + r[k], 0)
 

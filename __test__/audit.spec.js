@@ -5,20 +5,11 @@ const EventEmitter = require('node:events')
 const { once } = require('node:events')
 const { auditListeners, currentAudit } = require('..')
 const { startFromEnv } = require('../lib/audit') // internal: register.js calls it
+const { sitesIn, start } = require('./support/audit')
 
 // The line and column V8 reports for the `.on(` / `.addEventListener(` call
 // on the line carrying `marker` in this file.
-function siteOf(marker, call) {
-  const lines = require('node:fs').readFileSync(__filename, 'utf8').split('\n')
-  const i = lines.findIndex((l) => l.includes(marker) && !l.includes('siteOf('))
-  return `${__filename}:${i + 1}:${lines[i].indexOf(call) + 1}`
-}
-
-function start(t, options) {
-  const audit = auditListeners(options)
-  t.after(() => audit.stop())
-  return audit
-}
+const siteOf = sitesIn(__filename)
 
 const rowAt = (audit, site) => audit.report().filter((r) => r.site === site)
 

@@ -70,6 +70,25 @@ function startChild(t, env, { nodeArgs = [], ...spawnOptions } = {}) {
   return { child, lines, waitFor, port }
 }
 
+/** The first `leakguard: {…}` line on `child`'s stderr matching `re` (its JSON in group 1), parsed. */
+function firstLogLine(child, re) {
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      const m = re.exec(stderr)
+      if (m) {
+        clearInterval(timer)
+        resolve(JSON.parse(m[1]))
+      }
+    }, 50)
+    child.once('exit', () => {
+      clearInterval(timer)
+      reject(new Error(`exited: ${stderr}`))
+    })
+  })
+}
+
 function get(port) {
   return new Promise((resolve, reject) => {
     http.get({ host: '127.0.0.1', port, path: '/' }, (res) => {
@@ -233,21 +252,7 @@ test('as PID 1 in its own PID namespace, `kill -USR2 1` from another process wor
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   t.after(() => child.kill('SIGKILL'))
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
-  const line = await new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = /^leakguard: (\{"event":"snapshot",.*)$/m.exec(stderr)
-      if (m) {
-        clearInterval(timer)
-        resolve(JSON.parse(m[1]))
-      }
-    }, 50)
-    child.once('exit', () => {
-      clearInterval(timer)
-      reject(new Error(`exited: ${stderr}`))
-    })
-  })
+  const line = await firstLogLine(child, /^leakguard: (\{"event":"snapshot",.*)$/m)
   assert.match(path.basename(line.path), /-1-1\.heapsnapshot$/, 'written by PID 1')
   assert.deepEqual(fs.readdirSync(dir), [path.basename(line.path)])
   assertHeapSnapshot(line.path)
@@ -268,21 +273,7 @@ test('two replicas sharing a volume, both PID 1 (own PID and UTS namespaces): fi
       { env: { ...process.env, LEAKGUARD_SNAPSHOT_DIR: dir, LEAKGUARD_SNAPSHOT_KEEP: '1' }, stdio: ['ignore', 'ignore', 'pipe'] }
     )
     t.after(() => child.kill('SIGKILL'))
-    let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
-    return new Promise((resolve, reject) => {
-      const timer = setInterval(() => {
-        const m = /^leakguard: (\{"event":"snapshot.*)$/m.exec(stderr)
-        if (m) {
-          clearInterval(timer)
-          resolve(JSON.parse(m[1]))
-        }
-      }, 50)
-      child.once('exit', () => {
-        clearInterval(timer)
-        reject(new Error(`exited: ${stderr}`))
-      })
-    })
+    return firstLogLine(child, /^leakguard: (\{"event":"snapshot.*)$/m) // snapshot-failed too
   }
   const [a, b] = await Promise.all([replica('pod-a'), replica('pod-b')])
   assert.equal(a.event, 'snapshot', JSON.stringify(a))

@@ -116,6 +116,17 @@ fn leaks(events: &[(f64, Event)]) -> Vec<(f64, Metric, f64)> {
         .collect()
 }
 
+/// The kinds of the events, in order.
+fn kinds(events: &[(f64, Event)]) -> Vec<&'static str> {
+    events
+        .iter()
+        .map(|(_, e)| match e {
+            Event::Leak { .. } => "leak",
+            Event::Recovered { .. } => "recovered",
+        })
+        .collect()
+}
+
 #[test]
 fn a_linear_heap_leak_under_noise_alarms_within_about_half_a_window() {
     let mut m = Monitor::new(settings()).unwrap();
@@ -204,14 +215,7 @@ fn a_steady_leak_with_one_full_gc_per_window_alarms_once_and_stays() {
         sim.major_every = every * MIN;
         let mut m = Monitor::new(settings()).unwrap();
         let ev = sim.run(&mut m, 60.0 * MIN);
-        let kinds: Vec<&str> = ev
-            .iter()
-            .map(|(_, e)| match e {
-                Event::Leak { .. } => "leak",
-                Event::Recovered { .. } => "recovered",
-            })
-            .collect();
-        assert_eq!(kinds, ["leak"], "full GC every {every} min: {ev:?}");
+        assert_eq!(kinds(&ev), ["leak"], "full GC every {every} min: {ev:?}");
         assert!(m.status()[0].suspected);
     }
 }
@@ -240,14 +244,7 @@ fn a_leak_that_stops_recovers_and_a_new_one_alarms_again() {
     });
     let mut m = Monitor::new(settings()).unwrap();
     let ev = sim.run(&mut m, 45.0 * MIN);
-    let kinds: Vec<&str> = ev
-        .iter()
-        .map(|(_, e)| match e {
-            Event::Leak { .. } => "leak",
-            Event::Recovered { .. } => "recovered",
-        })
-        .collect();
-    assert_eq!(kinds, ["leak", "recovered", "leak"], "{ev:?}");
+    assert_eq!(kinds(&ev), ["leak", "recovered", "leak"], "{ev:?}");
     let (
         t,
         Event::Recovered {
