@@ -13,7 +13,7 @@ const { EventEmitter } = require('node:events')
 const { leakReport, monitorMemory, writeSnapshot } = require('..')
 const { startFromEnv } = require('../lib/leak-report') // internal: register.js calls it
 
-const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 64) || 'unknown-host'
+const HOST = require('../lib/native').snapshotHostName(os.hostname())
 
 /** Collects this process's `leakguard:` lines while a test runs. */
 function captureLog(t) {
@@ -131,11 +131,17 @@ test('leakReport names bad options', () => {
 test("the report's snapshots survive rotation, stay bounded, and a missing baseline is taken again", { timeout: 60_000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-report-'))
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
-  // left by an earlier run on this host (a restarted container: same host, PID 1), and another replica's
-  const leftover = path.join(dir, `leakreport-20200101T000000Z-${HOST}-1-1.heapsnapshot`)
-  const otherHost = path.join(dir, `leakreport-20200101T000000Z-${HOST}x-1-1.heapsnapshot`)
-  fs.writeFileSync(leftover, '{}')
-  fs.writeFileSync(otherHost, '{}')
+  // Left by earlier runs on this host: this PID's from before this process
+  // (a restarted container: same host, PID 1 again) and a PID that is gone.
+  // Kept: a live sibling's (cluster workers sharing the directory), and
+  // another replica's.
+  const dead = require('node:child_process').spawnSync(process.execPath, ['-e', '0']).pid
+  const name = (host, pid) => `leakreport-20200101T000000Z-${host}-${pid}-1.heapsnapshot`
+  const leftover = path.join(dir, name(HOST, process.pid))
+  const deadPid = path.join(dir, name(HOST, dead))
+  const sibling = path.join(dir, name(HOST, process.ppid))
+  const otherHost = path.join(dir, name(`${HOST}x`, process.pid))
+  for (const f of [leftover, deadPid, sibling, otherHost]) fs.writeFileSync(f, '{}')
   fs.utimesSync(leftover, new Date(2020, 0, 1), new Date(2020, 0, 1))
   const { lines, waitFor, waiters } = captureLog(t)
   const monitor = new EventEmitter()
@@ -163,7 +169,8 @@ test("the report's snapshots survive rotation, stay bounded, and a missing basel
 
   const { path: base } = await waitFor((l) => l.event === 'leak-report-baseline')
   assert.match(path.basename(base), new RegExp(`^leakreport-\\d{8}T\\d{6}Z-.+-${process.pid}-\\d+\\.heapsnapshot$`))
-  assert.deepEqual(reportFiles(), [path.basename(base), path.basename(otherHost)].sort(), 'the earlier run\'s file is gone')
+  const kept = [base, sibling, otherHost].map((f) => path.basename(f))
+  assert.deepEqual(reportFiles(), kept.sort(), "the earlier run's and the gone PID's files are removed")
 
   // manual snapshots with keep 1 rotate their own files, never the report's
   for (let i = 0; i < 3; i++) await writeSnapshot({ dir, keep: 1, log: false })
@@ -175,7 +182,7 @@ test("the report's snapshots survive rotation, stay bounded, and a missing basel
   const second = await report()
   assert.ok(fs.existsSync(second.target))
   assert.ok(!fs.existsSync(first.target), 'the previous target is removed')
-  assert.deepEqual(reportFiles(), [base, second.target, otherHost].map((p) => path.basename(p)).sort())
+  assert.deepEqual(reportFiles(), [base, second.target, sibling, otherHost].map((p) => path.basename(p)).sort())
 
   // the baseline deleted behind the report's back: the next alarm takes a new one, the one after reports
   fs.unlinkSync(base)

@@ -14,7 +14,7 @@ const { writeSnapshot, installSnapshotSignal } = require('..')
 
 const REGISTER = path.join(__dirname, '..', 'register.js')
 // os.hostname() as it appears in snapshot file names
-const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 64) || 'unknown-host'
+const HOST = require('../lib/native').snapshotHostName(os.hostname())
 const HOST_RE = HOST.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const SERVER = `
   const http = require('node:http')

@@ -88,8 +88,10 @@ function leakReport(monitor, options = {}) {
       if (err.code !== 'ENOENT') log({ event: 'leak-report-cleanup-failed', path: file, code: err.code, message: err.message })
     }
   }
-  // Report files of this host that predate this process: left by an earlier
-  // run of it (a restarted container keeps its host name and PID 1).
+  // Report files of this host left by an earlier run: this PID's from before
+  // this process started (a restarted container keeps its host name and PID
+  // 1), and those of PIDs no longer running. A live sibling's (cluster
+  // workers, services sharing the directory) are its own to keep.
   const removeLeftovers = () => {
     const started = Date.now() - process.uptime() * 1000
     let files = []
@@ -101,7 +103,7 @@ function leakReport(monitor, options = {}) {
     for (const f of files) {
       const file = path.join(o.dir, f.name)
       try {
-        if (fs.statSync(file).mtimeMs < started) remove(file)
+        if (f.pid === process.pid ? fs.statSync(file).mtimeMs < started : !alive(f.pid)) remove(file)
       } catch {
         // gone already
       }
@@ -191,6 +193,16 @@ function leakReport(monitor, options = {}) {
       clearTimeout(timer)
       monitor.removeListener('leak', onLeak)
     },
+  }
+}
+
+/** Whether a process with this PID runs (EPERM: it does, under another user). */
+function alive(pid) {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return err.code === 'EPERM'
   }
 }
 
