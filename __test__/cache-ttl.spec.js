@@ -432,3 +432,14 @@ test('info() reads the clock fresh, so its remaining ttl never exceeds the ttl',
   assert.equal(run(LRUCache).getRemainingTTL('a'), 100)
   assert.equal(run(Peer).getRemainingTTL('a'), 350)
 })
+
+test('a ttlResolution lowered after construction takes effect at once', async () => {
+  const c = new LRUCache({ max: 10, ttl: 50, ttlResolution: 1000 })
+  c.set('a', 1)
+  assert.equal(c.get('a'), 1) // caches the clock for up to 1000 ms
+  c.ttlResolution = 1
+  assert.equal(c.get('a'), 1) // caches the clock again, now for 1 ms
+  await sleep(100)
+  assert.equal(c.has('a'), false, 'read through a clock cached for the old resolution')
+  assert.equal(c.get('a'), undefined)
+})

@@ -210,6 +210,10 @@ class LRUCache {
   set ttlResolution(ttlResolution) {
     this.#ttlResolution = checkTtlResolution(ttlResolution)
     this.#cachedNow = 0 // read afresh, then cached for the new resolution
+    if (this.#clockTimer !== null) {
+      clearTimeout(this.#clockTimer) // refresh() would rearm it with the old delay
+      this.#clockTimer = null
+    }
   }
 
   get ttlAutopurge() { return this.#ttlAutopurge }
