@@ -158,8 +158,8 @@ test('options are validated with messages naming the option and value', (t) => {
 test('startFromEnv starts an audit only when LEAKGUARD_AUDIT=1', (t) => {
   assert.equal(startFromEnv({}), null)
   assert.throws(() => startFromEnv({ LEAKGUARD_AUDIT: '1', LEAKGUARD_AUDIT_THRESHOLD: 'x' }), {
-    name: 'TypeError',
-    message: 'LEAKGUARD_AUDIT_THRESHOLD must be an integer, got "x"',
+    name: 'RangeError',
+    message: 'LEAKGUARD_AUDIT_THRESHOLD must be a whole number in decimal digits, got "x"',
   })
   const audit = startFromEnv({ LEAKGUARD_AUDIT: '1', LEAKGUARD_AUDIT_THRESHOLD: '1' })
   t.after(() => audit.stop())
@@ -183,10 +183,10 @@ test('audit variables parse like the monitor\'s: a flag other than 1/true/0/fals
   )
   refused({ LEAKGUARD_AUDIT: '1', LEAKGUARD_AUDIT_THRESHOLD: '0' }, 'LEAKGUARD_AUDIT_THRESHOLD must be between 1 and 1000000, got 0')
   refused({ LEAKGUARD_AUDIT: '1', LEAKGUARD_AUDIT_SUSPECT_WINDOWS: '9' }, 'LEAKGUARD_AUDIT_SUSPECT_WINDOWS must be between 1 and 5, got 9')
-  assert.throws(() => startFromEnv({ LEAKGUARD_AUDIT: '1', LEAKGUARD_AUDIT_DEPTH: ' ' }), {
-    name: 'TypeError',
-    message: 'LEAKGUARD_AUDIT_DEPTH must be an integer, got " "',
-  })
+  // integers in decimal digits only, as the monitor's and the snapshot's variables
+  for (const raw of [' ', '0x10', '1e1', '5.0', ' 5 ']) {
+    refused({ LEAKGUARD_AUDIT: '1', LEAKGUARD_AUDIT_DEPTH: raw }, `LEAKGUARD_AUDIT_DEPTH must be a whole number in decimal digits, got ${JSON.stringify(raw)}`)
+  }
 })
 
 test('leakguard/register logs a refused LEAKGUARD_AUDIT value and the app runs on', () => {

@@ -123,6 +123,15 @@ test('leakReport names bad options', () => {
       name: 'RangeError',
       message: 'LEAKGUARD_REPORT_BASELINE_MS must be at most 2147483647 (about 24.8 days), got "3000000000"',
     })
+    // the variables read as every other LEAKGUARD_* one: flags 1/true/0/false, integers in decimal digits
+    const env = { LEAKGUARD_REPORT: '1', LEAKGUARD_SNAPSHOT_DIR: '/tmp' }
+    for (const [extra, message] of [
+      [{ LEAKGUARD_REPORT: 'yes' }, 'LEAKGUARD_REPORT must be "1", "true", "0" or "false", got "yes"'],
+      [{ LEAKGUARD_SNAPSHOT_GZIP: 'yes' }, 'LEAKGUARD_SNAPSHOT_GZIP must be "1", "true", "0" or "false", got "yes"'],
+      [{ LEAKGUARD_REPORT_MIN_INTERVAL_MS: '0x10' }, 'LEAKGUARD_REPORT_MIN_INTERVAL_MS must be a whole number in decimal digits, got "0x10"'],
+    ]) {
+      assert.throws(() => startFromEnv({ ...env, ...extra }, m), { name: 'RangeError', code: 'ERR_LEAKGUARD_OPTION', message })
+    }
   } finally {
     m.stop()
   }

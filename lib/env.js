@@ -15,4 +15,18 @@ function envFlag(env, name) {
   throw optionError(RangeError, `${name} must be "1", "true", "0" or "false", got ${JSON.stringify(v)}`)
 }
 
-module.exports = { envFlag }
+/**
+ * A whole-number variable: undefined when unset or '', else its value. Only
+ * decimal digits are taken (Number() would also read "0x20", "1e3", " 32 "
+ * and "Infinity"); anything else throws a RangeError naming the variable.
+ */
+function envInt(env, name) {
+  const v = env[name]
+  if (v === undefined || v === '') return undefined
+  if (!/^\d+$/.test(v)) {
+    throw optionError(RangeError, `${name} must be a whole number in decimal digits, got ${JSON.stringify(v)}`)
+  }
+  return Number(v)
+}
+
+module.exports = { envFlag, envInt }

@@ -11,6 +11,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { inspect } = require('node:util')
 const { writeReportSnapshot, ownFiles } = require('./snapshot')
+const { envFlag, envInt } = require('./env')
 const { compareSnapshots } = require('./heap')
 const { currentAudit } = require('./audit')
 const { optionError } = require('./errors')
@@ -212,28 +213,18 @@ function alive(pid) {
  * LEAKGUARD_REPORT_MIN_INTERVAL_MS tune it. Bad values throw, naming the variable.
  */
 function startFromEnv(env, monitor) {
-  const flag = env.LEAKGUARD_REPORT
-  if (flag === undefined || flag === '' || flag === '0' || flag === 'false') return null
-  if (flag !== '1' && flag !== 'true') {
-    throw new RangeError(`LEAKGUARD_REPORT must be "1", "true", "0" or "false", got ${JSON.stringify(flag)}`)
-  }
-  if (!monitor) throw new RangeError('LEAKGUARD_REPORT=1 needs LEAKGUARD_MONITOR=1')
-  if (!env.LEAKGUARD_SNAPSHOT_DIR) throw new RangeError('LEAKGUARD_REPORT=1 needs LEAKGUARD_SNAPSHOT_DIR')
-  const num = (name) => {
-    const v = env[name]
-    if (v === undefined || v === '') return undefined
-    if (!/^\d+$/.test(v)) throw new RangeError(`${name} must be a whole number, got ${JSON.stringify(v)}`)
-    return Number(v)
-  }
-  const baselineAfterMs = num('LEAKGUARD_REPORT_BASELINE_MS')
+  if (!envFlag(env, 'LEAKGUARD_REPORT')) return null
+  if (!monitor) throw optionError(RangeError, 'LEAKGUARD_REPORT=1 needs LEAKGUARD_MONITOR=1')
+  if (!env.LEAKGUARD_SNAPSHOT_DIR) throw optionError(RangeError, 'LEAKGUARD_REPORT=1 needs LEAKGUARD_SNAPSHOT_DIR')
+  const baselineAfterMs = envInt(env, 'LEAKGUARD_REPORT_BASELINE_MS')
   if (baselineAfterMs > MAX_TIMER_MS) {
-    throw new RangeError(`LEAKGUARD_REPORT_BASELINE_MS must be at most ${MAX_TIMER_MS} (about 24.8 days), got ${JSON.stringify(env.LEAKGUARD_REPORT_BASELINE_MS)}`)
+    throw optionError(RangeError, `LEAKGUARD_REPORT_BASELINE_MS must be at most ${MAX_TIMER_MS} (about 24.8 days), got ${JSON.stringify(env.LEAKGUARD_REPORT_BASELINE_MS)}`)
   }
   return leakReport(monitor, {
     dir: env.LEAKGUARD_SNAPSHOT_DIR,
-    gzip: env.LEAKGUARD_SNAPSHOT_GZIP === '1' || env.LEAKGUARD_SNAPSHOT_GZIP === 'true',
+    gzip: envFlag(env, 'LEAKGUARD_SNAPSHOT_GZIP'),
     baselineAfterMs,
-    minIntervalMs: num('LEAKGUARD_REPORT_MIN_INTERVAL_MS'),
+    minIntervalMs: envInt(env, 'LEAKGUARD_REPORT_MIN_INTERVAL_MS'),
   })
 }
 

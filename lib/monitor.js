@@ -6,7 +6,7 @@ const { EventEmitter } = require('node:events')
 const { PerformanceObserver, constants } = require('node:perf_hooks')
 const { MonitorCore } = require('./native')
 const { optionError } = require('./errors')
-const { envFlag } = require('./env')
+const { envFlag, envInt } = require('./env')
 
 const FIELDS = 7 // t, kind, rss, heapUsed, heapTotal, external, arrayBuffers
 const BATCH = 64 // readings buffered before a call into Rust
@@ -267,12 +267,12 @@ function startFromEnv(env = process.env) {
   for (const [key, name] of Object.entries(ENV)) {
     const raw = env[name]
     if (raw === undefined || raw === '') continue
-    // decimal only: Number() would also take "0x20", "0b1", " 32 " and "Infinity"
     if (INTEGER_ENV.has(key)) {
-      if (!/^\d+$/.test(raw)) throw fail(RangeError, name, raw, 'a whole number in decimal digits')
-    } else if (!/^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(raw)) {
-      throw fail(RangeError, name, raw, 'a number')
+      options[key] = envInt(env, name)
+      continue
     }
+    // decimal only, as for the integers: Number() would also take "0x20" and "Infinity"
+    if (!/^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(raw)) throw fail(RangeError, name, raw, 'a number')
     options[key] = Number(raw)
   }
   const m = new MemoryMonitor(settingsFrom(options, ENV))

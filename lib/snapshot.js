@@ -19,6 +19,7 @@ const {
 } = require('./native')
 const { inspect } = require('node:util')
 const { optionError } = require('./errors')
+const { envFlag, envInt } = require('./env')
 
 // Per thread: one snapshot at a time, the time the last one started, and the
 // time the last failed before V8 paused the thread (one that never paused does
@@ -351,17 +352,9 @@ function installFromEnv(env = process.env, { onSignal } = {}) {
   const dir = env.LEAKGUARD_SNAPSHOT_DIR
   // signals reach the main thread only; preloads also run in workers
   if (dir === undefined || dir === '' || !isMainThread) return null
-  const num = (name) => {
-    const v = env[name]
-    if (v === undefined || v === '') return undefined
-    if (!/^\d+$/.test(v)) throw new RangeError(`${name} must be a whole number, got ${JSON.stringify(v)}`)
-    return Number(v)
-  }
+  const num = (name) => envInt(env, name)
   try {
-    const gzip = env.LEAKGUARD_SNAPSHOT_GZIP
-    if (gzip !== undefined && !['1', 'true', '0', 'false', ''].includes(gzip)) {
-      throw new RangeError(`LEAKGUARD_SNAPSHOT_GZIP must be "1", "true", "0" or "false", got ${JSON.stringify(gzip)}`)
-    }
+    const gzip = envFlag(env, 'LEAKGUARD_SNAPSHOT_GZIP')
     const signal = env.LEAKGUARD_SNAPSHOT_SIGNAL || 'SIGUSR2'
     const what = `LEAKGUARD_SNAPSHOT_SIGNAL=${JSON.stringify(signal)}`
     const refused = /^SIG[A-Z0-9]+$/.test(signal)
@@ -388,7 +381,7 @@ function installFromEnv(env = process.env, { onSignal } = {}) {
       dir,
       keep: num('LEAKGUARD_SNAPSHOT_KEEP'),
       minIntervalMs: num('LEAKGUARD_SNAPSHOT_MIN_INTERVAL') ?? 60_000,
-      gzip: gzip === '1' || gzip === 'true',
+      gzip,
       signal,
       onSignal,
     }

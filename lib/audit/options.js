@@ -3,7 +3,7 @@
 // environment variable it came from) and the value.
 
 const { optionError } = require('../errors')
-const { envFlag } = require('../env')
+const { envFlag, envInt } = require('../env')
 const DEFAULTS = Object.freeze({
   stackThreshold: 3,
   stackDepth: 16,
@@ -83,11 +83,7 @@ function envOptions(env) {
       o[key] = envFlag(env, name)
       continue
     }
-    const n = Number(raw)
-    if (raw.trim() === '' || !Number.isInteger(n)) {
-      throw optionError(TypeError, `${name} must be an integer, got ${JSON.stringify(raw)}`)
-    }
-    o[key] = n
+    o[key] = envInt(env, name)
   }
   auditOptions(o, OPTION_ENV)
   return o
