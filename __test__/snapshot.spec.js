@@ -450,3 +450,17 @@ test('writeSnapshot works inside a worker thread', async (t) => {
   assert.match(path.basename(r.path), /-\d{6,}\.heapsnapshot$/, 'worker snapshots are numbered apart')
   assertHeapSnapshot(r.path)
 })
+
+test('the rotate binding refuses a negative count instead of deleting every file', (t) => {
+  const { snapshotRotate, snapshotHostName } = require('../lib/native')
+  const dir = tmpdir(t)
+  const host = snapshotHostName(os.hostname())
+  const file = path.join(dir, `heap-20260101T000000Z-${host}-1-1.heapsnapshot`)
+  fs.writeFileSync(file, '{}')
+  assert.throws(() => snapshotRotate(dir, 'heap', host, -1), {
+    name: 'RangeError',
+    code: 'ERR_LEAKGUARD_OPTION',
+    message: 'keep must be a non-negative integer, got -1',
+  })
+  assert.ok(fs.existsSync(file))
+})

@@ -199,7 +199,16 @@ pub fn snapshot_rotate(
     host: String,
     keep: i64,
 ) -> Result<Vec<String>> {
-    let keep = usize::try_from(keep).unwrap_or(0); // negative keeps none, as 0
+    // 0 here would delete every file (JS passes keep > 0 only; 0 there means
+    // keep all), so a negative count is refused, not read as 0
+    let keep = usize::try_from(keep).map_err(|_| {
+        throw(
+            &env,
+            Kind::Range,
+            "ERR_LEAKGUARD_OPTION",
+            &format!("keep must be a non-negative integer, got {keep}"),
+        )
+    })?;
     snapshot::rotate(Path::new(&dir), &prefix, &host, keep).map_err(|e| {
         throw(
             &env,

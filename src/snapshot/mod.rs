@@ -25,8 +25,8 @@ mod naming;
 pub use capture::Capture;
 pub use file::{Finished, SnapshotError, SnapshotFile};
 pub use naming::{
-    file_name, free_bytes, own_files, parse, pid_alive, rotate, sanitize_host, sweep_temps,
-    unix_ms, OwnFile, SnapshotName, Swept,
+    file_name, free_bytes, own_files, pid_alive, rotate, sanitize_host, sweep_temps, unix_ms,
+    OwnFile, Swept,
 };
 
 #[cfg(test)]
