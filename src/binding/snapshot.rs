@@ -105,6 +105,18 @@ pub fn snapshot_host_name(hostname: String) -> String {
     snapshot::sanitize_host(&hostname)
 }
 
+/// `v` as a count, or a RangeError naming `name` if it is negative.
+fn non_negative(env: &Env, name: &str, v: i64) -> Result<u64> {
+    u64::try_from(v).map_err(|_| {
+        throw(
+            env,
+            Kind::Range,
+            "ERR_LEAKGUARD_OPTION",
+            &format!("{name} must be a non-negative integer, got {v}"),
+        )
+    })
+}
+
 /// `<prefix>-<UTC time now>-<host>-<pid>-<seq>.heapsnapshot[.gz]`; `host` as
 /// `snapshotHostName` makes it.
 #[napi(catch_unwind)]
@@ -116,14 +128,7 @@ pub fn snapshot_file_name(
     seq: i64,
     gzip: bool,
 ) -> Result<String> {
-    let seq = u64::try_from(seq).map_err(|_| {
-        throw(
-            &env,
-            Kind::Range,
-            "ERR_LEAKGUARD_OPTION",
-            &format!("seq must be a non-negative integer, got {seq}"),
-        )
-    })?;
+    let seq = non_negative(&env, "seq", seq)?;
     Ok(snapshot::file_name(
         &prefix,
         SystemTime::now(),
@@ -201,14 +206,7 @@ pub fn snapshot_rotate(
 ) -> Result<Vec<String>> {
     // 0 here would delete every file (JS passes keep > 0 only; 0 there means
     // keep all), so a negative count is refused, not read as 0
-    let keep = usize::try_from(keep).map_err(|_| {
-        throw(
-            &env,
-            Kind::Range,
-            "ERR_LEAKGUARD_OPTION",
-            &format!("keep must be a non-negative integer, got {keep}"),
-        )
-    })?;
+    let keep = non_negative(&env, "keep", keep)? as usize;
     snapshot::rotate(Path::new(&dir), &prefix, &host, keep).map_err(|e| {
         throw(
             &env,
