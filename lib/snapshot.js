@@ -77,7 +77,7 @@ function checkOptions(o, known = OPTIONS) {
   if (o === null || typeof o !== 'object') throw badOption(TypeError, `options must be an object, got ${show(o)}`)
   for (const key of Object.keys(o)) {
     // a typo such as `dirr` would otherwise write into the working directory
-    if (!OPTIONS.includes(key)) throw badOption(TypeError, `unknown option ${JSON.stringify(key)}; known: ${known.join(', ')}`)
+    if (!known.includes(key)) throw badOption(TypeError, `unknown option ${JSON.stringify(key)}; known: ${known.join(', ')}`)
   }
   if (o.dir !== undefined && (typeof o.dir !== 'string' || o.dir === '')) {
     throw badOption(TypeError, `dir must be a non-empty string, got ${show(o.dir)}`)
