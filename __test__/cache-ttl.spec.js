@@ -386,6 +386,12 @@ test('an Infinity ttl survives dump()/load(), arms no autopurge timer, and fetch
   clock.t += 1e9
   assert.deepEqual([...other.cache.keys()], ['inf'])
   assert.equal(other.cache.getRemainingTTL('inf'), Infinity)
+  // through JSON, where Infinity becomes null: still never expires
+  const viaJson = clocked(LRUCache, { max: 10, ttl: 50 })
+  viaJson.cache.load(JSON.parse(JSON.stringify(dump)))
+  viaJson.clock.t += 1e9
+  assert.deepEqual([...viaJson.cache.keys()], ['inf'])
+  assert.equal(viaJson.cache.getRemainingTTL('inf'), Infinity)
   assert.equal(cache.purgeStale(), true)
   assert.deepEqual([...cache.keys()], ['inf'])
   cache.clear()

@@ -1074,6 +1074,7 @@ class LRUCache {
         continue
       }
       const options = { ...entry }
+      if (entry.ttl === null) options.ttl = Infinity // JSON writes dump()'s Infinity as null
       if (entry.start) options.start = this.#perf.now() - (Date.now() - entry.start)
       this.#set(key, entry.value, options, undefined)
     }
