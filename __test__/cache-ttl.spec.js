@@ -332,6 +332,14 @@ test('ttlAutopurge assigned after construction starts and stops the purge timer'
   await sleep(80)
   assert.equal(cache.size, 1) // stale, but no longer purged
   assert.equal(cache.get('c'), undefined)
+  // entries stored before the assignment alone arm it too, under either policy
+  for (const policy of ['lru', 'tinylfu']) {
+    const quiet = new LRUCache({ max: 10, ttl: 20, policy })
+    quiet.set('x', 1).set('y', 2, { ttl: 5 })
+    quiet.ttlAutopurge = true
+    await sleep(80)
+    assert.equal(quiet.size, 0, policy)
+  }
 })
 
 test('a bad start is refused before set() changes anything: no value replaced, disposed or counted', () => {

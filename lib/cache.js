@@ -224,12 +224,11 @@ class LRUCache {
     if (!on) {
       this.#cancelPurge()
     } else if (this.#starts !== null) {
-      // the entries already there were stored without a timer
-      let next = Infinity
-      for (const s of this.#map.values()) {
-        if (this.#ttls[s] !== 0) next = Math.min(next, this.#starts[s] + this.#ttls[s])
-      }
-      if (next !== Infinity) this.#armPurge(next)
+      // the entries already there were stored without a timer: arm it for the
+      // earliest expiry the core's index holds, as #autopurge does
+      coreDrain(this.#core, this.#take())
+      const next = coreNextDue(this.#core)
+      if (next >= 0) this.#armPurge(next)
     }
   }
 
