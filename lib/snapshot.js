@@ -352,7 +352,6 @@ function installFromEnv(env = process.env, { onSignal } = {}) {
   const dir = env.LEAKGUARD_SNAPSHOT_DIR
   // signals reach the main thread only; preloads also run in workers
   if (dir === undefined || dir === '' || !isMainThread) return null
-  const num = (name) => envInt(env, name)
   try {
     const gzip = envFlag(env, 'LEAKGUARD_SNAPSHOT_GZIP')
     const signal = env.LEAKGUARD_SNAPSHOT_SIGNAL || 'SIGUSR2'
@@ -379,13 +378,13 @@ function installFromEnv(env = process.env, { onSignal } = {}) {
     }
     const options = {
       dir,
-      keep: num('LEAKGUARD_SNAPSHOT_KEEP'),
-      minIntervalMs: num('LEAKGUARD_SNAPSHOT_MIN_INTERVAL') ?? 60_000,
+      keep: envInt(env, 'LEAKGUARD_SNAPSHOT_KEEP'),
+      minIntervalMs: envInt(env, 'LEAKGUARD_SNAPSHOT_MIN_INTERVAL') ?? 60_000,
       gzip,
       signal,
       onSignal,
     }
-    const nearLimit = num('LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT')
+    const nearLimit = envInt(env, 'LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT')
     const remove = installSnapshotSignal(options)
     sweepTemps(path.resolve(dir))
     try {
