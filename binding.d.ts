@@ -330,6 +330,12 @@ export interface SnapshotOwnFile {
 export declare function snapshotOwnFiles(dir: string, prefix: string, host: string): Array<SnapshotOwnFile>
 
 /**
+ * Whether process `pid` runs (`kill(pid, 0)`: EPERM, someone else's, runs too);
+ * a number that is no pid (negative, too large) is not running.
+ */
+export declare function snapshotPidAlive(pid: number): boolean
+
+/**
  * Deletes all but the newest `keep` of `host`'s `prefix` snapshot files in
  * `dir` (a file gone meanwhile is no error); returns the names deleted.
  */

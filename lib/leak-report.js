@@ -11,6 +11,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { inspect } = require('node:util')
 const { writeReportSnapshot, ownFiles } = require('./snapshot')
+const { snapshotPidAlive } = require('./native')
 const { envFlag, envInt } = require('./env')
 const { compareSnapshots } = require('./heap')
 const { currentAudit } = require('./audit')
@@ -104,7 +105,7 @@ function leakReport(monitor, options = {}) {
     for (const f of files) {
       const file = path.join(o.dir, f.name)
       try {
-        if (f.pid === process.pid ? fs.statSync(file).mtimeMs < started : !alive(f.pid)) remove(file)
+        if (f.pid === process.pid ? fs.statSync(file).mtimeMs < started : !snapshotPidAlive(f.pid)) remove(file)
       } catch {
         // gone already
       }
@@ -194,16 +195,6 @@ function leakReport(monitor, options = {}) {
       clearTimeout(timer)
       monitor.removeListener('leak', onLeak)
     },
-  }
-}
-
-/** Whether a process with this PID runs (EPERM: it does, under another user). */
-function alive(pid) {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return err.code === 'EPERM'
   }
 }
 

@@ -250,3 +250,10 @@ pub fn snapshot_sweep_temps(
         bytes: swept.bytes as f64,
     }
 }
+
+/// Whether process `pid` runs (`kill(pid, 0)`: EPERM, someone else's, runs too);
+/// a number that is no pid (negative, too large) is not running.
+#[napi(catch_unwind)]
+pub fn snapshot_pid_alive(pid: i64) -> bool {
+    u64::try_from(pid).is_ok_and(snapshot::pid_alive)
+}
