@@ -55,6 +55,12 @@ function stackOf(frames, i) {
   return frames === null ? null : i < 0 ? '' : formatStack(frames, i)
 }
 
+/** The rows of one (call site or none, class name): a row per event name, up to
+ * MAX_EVENTS, then `other` for the rest (-1 until needed). */
+function newBucket(site, emitterClass) {
+  return { site, emitterClass, events: new Map(), other: -1 }
+}
+
 function className(emitter) {
   const c = emitter.constructor
   return (typeof c === 'function' && c.name) || 'Object'
@@ -149,7 +155,7 @@ class Recorder {
       bucket = this.plainByName.get(name)
       if (bucket === undefined) {
         if (this.full()) return this.spillRow()
-        bucket = { site: null, emitterClass: name, events: new Map(), other: -1 }
+        bucket = newBucket(null, name)
         this.plainByName.set(name, bucket)
       }
       this.plainRows.set(key, bucket)
@@ -169,7 +175,7 @@ class Recorder {
     if (bucket === undefined) {
       if (this.full()) return this.spillRow()
       if (byClass === undefined) this.siteRows.set(site, (byClass = new Map()))
-      bucket = { site, emitterClass: name, events: new Map(), other: -1 }
+      bucket = newBucket(site, name)
       byClass.set(name, bucket)
     }
     const row = bucket.events.get(event)
