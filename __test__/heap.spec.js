@@ -226,6 +226,47 @@ test('truncated, corrupt and foreign files are errors naming what and where', as
   })
 })
 
+/** A three-node snapshot; `extra` is spliced in after its "nodes" section. */
+function tinySnapshot(extra = '') {
+  const meta = {
+    node_fields: ['type', 'name', 'id', 'self_size', 'edge_count', 'detachedness'],
+    node_types: [['hidden', 'array', 'string', 'object', 'code', 'closure', 'regexp', 'number', 'native', 'synthetic'], 'string', 'number', 'number', 'number', 'number'],
+    edge_fields: ['type', 'name_or_index', 'to_node'],
+    edge_types: [['context', 'element', 'property', 'internal', 'hidden', 'shortcut', 'weak'], 'string_or_number', 'node'],
+  }
+  return (
+    `{"snapshot":${JSON.stringify({ meta, node_count: 3, edge_count: 2 })},` +
+    `"nodes":[9,0,1,0,2,0,3,1,3,40,1,0,3,2,5,24,0,0]${extra},` +
+    '"edges":[1,0,6,2,3,12],"strings":["","Foo","Bar","x"]}'
+  )
+}
+
+test('a file that trips a bug in the Rust core is an ERR_LEAKGUARD_SNAPSHOT error, never an abort', async (t) => {
+  // A second, shorter "nodes" section once got past the reader and made the
+  // graph code index out of bounds: on the libuv pool that aborted Node.
+  const file = path.join(dir, 'dup-nodes.heapsnapshot')
+  fs.writeFileSync(file, tinySnapshot(',"nodes":[9,0,1,0,2,0]'))
+  const script = `
+    const { inspectSnapshot, inspectSnapshotSync, compareSnapshots } = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const f = process.argv[1]
+    const outcome = (e) => ({ name: e.name, code: e.code })
+    let sync
+    try { inspectSnapshotSync(f) } catch (e) { sync = outcome(e) }
+    Promise.all([inspectSnapshot(f).catch(outcome), compareSnapshots(f, f).catch(outcome)])
+      .then(([inspect, compare]) => console.log(JSON.stringify({ sync, inspect, compare })))`
+  const api = await run(t, ['-e', script, file])
+  assert.equal(api.code, 0, api.stderr)
+  const error = { name: 'Error', code: 'ERR_LEAKGUARD_SNAPSHOT' }
+  assert.deepEqual(JSON.parse(api.stdout), { sync: error, inspect: error, compare: error })
+  assert.equal(api.stderr, '', 'no panic report or backtrace on stderr')
+
+  for (const args of [['inspect', file], ['diff', file, file]]) {
+    const cli = await run(t, [CLI, ...args])
+    assert.equal(cli.code, 1, cli.stderr)
+    assert.match(cli.stderr, /^leakguard: [^\n]+\n$/, 'one line of error, nothing else')
+  }
+})
+
 test('bad options are TypeErrors and RangeErrors naming the option and value', async () => {
   await assert.rejects(compareSnapshots(A, B, { top: 0 }), {
     name: 'RangeError',

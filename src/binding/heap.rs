@@ -4,7 +4,7 @@
 // Test builds do not register exports with Node, so free functions look unused there.
 #![cfg_attr(test, allow(dead_code))]
 
-use super::error::{throw, Kind};
+use super::error::{guard, throw, Kind};
 use crate::heap::{self, report};
 use napi::bindgen_prelude::{AsyncTask, FromNapiValue, Unknown};
 use napi::{sys, Env, Error, Result, Status, Task};
@@ -200,8 +200,17 @@ fn rejection(env: &Env, message: &str) -> Error {
     }
 }
 
-fn failed(e: heap::HeapError) -> Error {
-    Error::new(Status::GenericFailure, e.to_string())
+/// Runs one analysis; a read error or a panic (a bug, never an abort) becomes
+/// the message of an `ERR_LEAKGUARD_SNAPSHOT` error.
+fn analyse<T>(
+    f: impl FnOnce() -> std::result::Result<T, heap::HeapError>,
+) -> std::result::Result<T, String> {
+    guard(f).and_then(|r| r.map_err(|e| e.to_string()))
+}
+
+/// A failed `compute`, carried to `reject` (which adds the code).
+fn failed(message: String) -> Error {
+    Error::new(Status::GenericFailure, message)
 }
 
 pub struct CompareTask {
@@ -215,7 +224,7 @@ impl Task for CompareTask {
     type JsValue = SnapshotDiff;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        heap::diff(&self.base, &self.target, &self.options).map_err(failed)
+        analyse(|| heap::diff(&self.base, &self.target, &self.options)).map_err(failed)
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -237,7 +246,7 @@ impl Task for InspectTask {
     type JsValue = SnapshotInspection;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        heap::inspect(&self.path, &self.options).map_err(failed)
+        analyse(|| heap::inspect(&self.path, &self.options)).map_err(failed)
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -273,9 +282,9 @@ pub fn compare_snapshots_sync(
     target: String,
     options: Option<HeapOptions>,
 ) -> Result<SnapshotDiff> {
-    match heap::diff(&base, &target, &options_of(options)) {
+    match analyse(|| heap::diff(&base, &target, &options_of(options))) {
         Ok(r) => Ok(snapshot_diff(r)),
-        Err(e) => Err(throw(&env, Kind::Plain, CODE, &e.to_string())),
+        Err(message) => Err(throw(&env, Kind::Plain, CODE, &message)),
     }
 }
 
@@ -296,8 +305,8 @@ pub fn inspect_snapshot_sync(
     path: String,
     options: Option<HeapOptions>,
 ) -> Result<SnapshotInspection> {
-    match heap::inspect(&path, &options_of(options)) {
+    match analyse(|| heap::inspect(&path, &options_of(options))) {
         Ok(r) => Ok(inspection(r)),
-        Err(e) => Err(throw(&env, Kind::Plain, CODE, &e.to_string())),
+        Err(message) => Err(throw(&env, Kind::Plain, CODE, &message)),
     }
 }

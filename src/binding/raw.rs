@@ -5,10 +5,9 @@
 //! costs about 35. Functions here read their number arguments directly, catch
 //! panics, and map errors through [`super::error`] like every other binding.
 
-use super::error::{throw, Kind};
+use super::error::{guard, throw, Kind};
 use napi::{sys, Env};
 use std::ffi::CStr;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
 const MAX_ARGS: usize = 6;
@@ -119,18 +118,8 @@ pub unsafe fn run(
     body: impl FnOnce(&Call) -> Result<Ret, Thrown>,
 ) -> sys::napi_value {
     let call = unsafe { Call::new(env, info) };
-    let result = catch_unwind(AssertUnwindSafe(|| body(&call))).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        Err(Thrown::new(
-            Kind::Plain,
-            "ERR_LEAKGUARD_PANIC",
-            format!("internal error (a bug in leakguard): {what}"),
-        ))
-    });
+    let result = guard(|| body(&call))
+        .unwrap_or_else(|what| Err(Thrown::new(Kind::Plain, "ERR_LEAKGUARD_PANIC", what)));
     let mut out = ptr::null_mut();
     // SAFETY: creating values on the callback's own env and thread.
     unsafe {

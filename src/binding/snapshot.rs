@@ -1,6 +1,6 @@
 //! `SnapshotCapture` and helpers: the JS face of [`crate::snapshot`].
 
-use super::error::{throw, Kind};
+use super::error::{guard, throw, Kind};
 use crate::snapshot::{self, Capture, Finished, SnapshotError};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Error, Result, Status, Task};
@@ -49,7 +49,15 @@ impl Task for CommitTask {
             .capture
             .take()
             .ok_or_else(|| Error::new(Status::GenericFailure, "snapshot already committed"))?;
-        c.commit()
+        // A panic here (on the libuv pool) would abort the process; it becomes _IO.
+        let io = |what| {
+            Error::new(
+                Status::GenericFailure,
+                format!("ERR_LEAKGUARD_SNAPSHOT_IO: {what}"),
+            )
+        };
+        guard(|| c.commit())
+            .map_err(io)?
             .map_err(|e| Error::new(Status::GenericFailure, format!("{}: {e}", code(&e))))
     }
 

@@ -147,7 +147,8 @@ pub fn diff(base: &str, target: &str, opts: &Options) -> Result<DiffReport, Heap
     let (a, b) = std::thread::scope(|s| {
         let t = s.spawn(|| read_path(Path::new(target)));
         let a = read_nodes_only(Path::new(base));
-        let b = t.join().expect("reader thread panicked");
+        // A panic in the reader goes on as itself, message and all.
+        let b = t.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         (a, b)
     });
     Ok(diff_graphs(a?, base, b?, target, opts))
