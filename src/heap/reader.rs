@@ -9,6 +9,7 @@
 use super::error::HeapError;
 use super::graph::{Graph, Strings, TypeIds};
 use super::scanner::{show, Json, Res, Scanner};
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -124,10 +125,16 @@ fn read_graph<R: Read>(
     };
     let (mut have_nodes, mut have_edges, mut have_strings) = (false, false, false);
     let mut detached = Vec::new();
+    // A key seen twice (two files spliced together, say) is refused: a second
+    // "snapshot" or "nodes" would leave the columns out of step with each other.
+    let mut seen = HashSet::new();
     if !sc.at_close(b'}')? {
         loop {
             sc.section = "top level";
             let key = sc.read_string()?;
+            if !seen.insert(key.clone()) {
+                return Err(sc.err(format!("the \"{key}\" section is repeated")));
+            }
             sc.expect(b':')?;
             match key.as_str() {
                 "snapshot" => {

@@ -378,7 +378,13 @@ fn every_truncation_and_corruption_is_an_error_not_a_panic() {
         for b in [b'9', b'"', b',', b'x', b']'] {
             let mut v = bytes.to_vec();
             v[i] = b;
-            let _ = read_from(&v[..], "t", v.len() as u64);
+            // Whatever the reader accepts, the analysis must handle without panicking.
+            if let Ok(g) = read_from(&v[..], "t", v.len() as u64) {
+                inspect_graph(g, "t", &Options::default());
+                let base = read_from(&v[..], "t", v.len() as u64).unwrap();
+                let g = read_from(&v[..], "t", v.len() as u64).unwrap();
+                diff_graphs(base, "a", g, "b", &Options::default());
+            }
         }
     }
     let e = read_from(&b"\x89PNG"[..], "pic.png", 4).err().unwrap();
@@ -407,4 +413,39 @@ fn sizes_past_4_gb_survive() {
     assert_eq!(r.classes[0].name, "Holder");
     assert_eq!(r.classes[1].name, "BackingStore");
     assert_eq!(r.classes[1].self_size, 5_000_000_000);
+}
+
+#[test]
+fn a_repeated_section_is_an_error_naming_it() {
+    let text = snapshot(&leaky(2), V7);
+    let keys = ["snapshot", "nodes", "edges", "locations", "strings"];
+    // Each section runs from its key to the ",\n" before the next, the last to the final '}'.
+    let starts: Vec<usize> = keys
+        .iter()
+        .map(|k| text.find(&format!("\"{k}\":")).unwrap())
+        .chain([text.len() + 1])
+        .collect();
+    for (i, key) in keys.iter().enumerate() {
+        let (start, end) = (starts[i], starts[i + 1] - 2);
+        let section = &text[start..end];
+        // Once right after the first copy, once as the file's last section.
+        for at in [end, text.len() - 1] {
+            let spliced = format!("{},{section}{}", &text[..at], &text[at..]);
+            let e = read_from(spliced.as_bytes(), "t", spliced.len() as u64)
+                .err()
+                .unwrap_or_else(|| panic!("a second {key:?} was accepted"));
+            let want = format!("the \"{key}\" section is repeated (section \"top level\"");
+            assert!(e.to_string().contains(&want), "{e}");
+        }
+    }
+    // The review's case: a second, shorter "nodes" array after the first.
+    let spliced = text.replacen(",\n\"edges\"", ",\"nodes\":[9,0,1,0,0,0,0],\n\"edges\"", 1);
+    let e = read_from(spliced.as_bytes(), "t", spliced.len() as u64)
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string()
+            .starts_with("t is not a valid heap snapshot: the \"nodes\" section is repeated"),
+        "{e}"
+    );
 }
