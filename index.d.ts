@@ -610,7 +610,7 @@ export interface LeakReportOptions {
   baselineAfterMs?: number
   /** Least time between two reports, in ms. Default 1800000 (30 min). */
   minIntervalMs?: number
-  /** Classes (and listener call sites) reported. Default 5. */
+  /** Classes (and listener call sites) reported, each class with one retainer path. Integer 1..1000, default 5. */
   top?: number
   onReport?: (report: LeakReport) => void
 }

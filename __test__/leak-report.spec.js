@@ -108,6 +108,14 @@ test('leakReport names bad options', () => {
   try {
     assert.throws(() => leakReport(m, {}), { name: 'TypeError', message: 'leakReport: dir must be a non-empty string, got undefined' })
     assert.throws(() => leakReport(m, { dir: '/tmp', top: 0 }), { name: 'RangeError', message: 'leakReport: top must be an integer >= 1, got 0' })
+    // top is also the report's `paths`, which compareSnapshots bounds at 1000: refused here, not at alarm time.
+    for (const top of [1001, 5e6]) {
+      assert.throws(() => leakReport(m, { dir: '/tmp', top }), {
+        name: 'RangeError',
+        code: 'ERR_LEAKGUARD_OPTION',
+        message: `leakReport: top must be at most 1000, got ${top}`,
+      })
+    }
     assert.throws(() => leakReport(null, { dir: '/tmp' }), { name: 'TypeError', message: 'leakReport: monitor must be a MemoryMonitor, got null' })
     assert.throws(() => leakReport(m, { dirr: '/tmp' }), {
       name: 'TypeError',

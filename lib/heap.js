@@ -169,6 +169,7 @@ function formatInspect(report) {
 }
 
 module.exports = {
+  LIMITS,
   compareSnapshots,
   compareSnapshotsSync,
   inspectSnapshot,

@@ -13,7 +13,7 @@ const { inspect } = require('node:util')
 const { writeReportSnapshot, ownFiles } = require('./snapshot')
 const { snapshotPidAlive } = require('./native')
 const { envFlag, envInt } = require('./env')
-const { compareSnapshots } = require('./heap')
+const { compareSnapshots, LIMITS } = require('./heap')
 const { currentAudit } = require('./audit')
 const { optionError } = require('./errors')
 
@@ -49,7 +49,7 @@ function pathText(steps) {
  * Reports leaks `monitor` (a MemoryMonitor) alarms on. Options: `dir` (snapshot
  * directory, required), `baselineAfterMs` (when the baseline is taken, default
  * 60000), `minIntervalMs` (between reports, default 1800000), `top` (classes
- * reported, default 5), `gzip`, `onReport(report)`. Returns `{ stop() }`.
+ * reported, 1 to 1000, default 5), `gzip`, `onReport(report)`. Returns `{ stop() }`.
  */
 function leakReport(monitor, options = {}) {
   if (monitor === null || typeof monitor?.on !== 'function') {
@@ -75,7 +75,8 @@ function leakReport(monitor, options = {}) {
     gzip: options.gzip ?? false,
     baselineAfterMs: int(options, 'baselineAfterMs', 60_000, 0, MAX_TIMER_MS),
     minIntervalMs: int(options, 'minIntervalMs', 30 * 60_000),
-    top: int(options, 'top', 5, 1),
+    // also the comparison's `paths`, so its bound applies
+    top: int(options, 'top', 5, 1, LIMITS.paths[1]),
     onReport: options.onReport,
   }
   let baseline = null
