@@ -337,3 +337,14 @@ test('CLI: diff and inspect print text or JSON; bad input exits non-zero', async
   assert.equal(diffHelp.code, 0)
   assert.match(diffHelp.stdout, /Usage: leakguard diff BASE TARGET/)
 })
+
+test('CLI: a reader that closes the pipe early (| head) ends it quietly, status 0', async (t) => {
+  const child = spawn(process.execPath, [CLI, 'diff', A, B, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => child.kill())
+  child.stdout.destroy() // gone before the report is written: its write fails with EPIPE
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  const [code, signal] = await new Promise((resolve) => child.on('close', (...r) => resolve(r)))
+  assert.equal(stderr, '')
+  assert.deepEqual({ code, signal }, { code: 0, signal: null })
+})

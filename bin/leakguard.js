@@ -98,6 +98,11 @@ async function main(argv, out) {
 }
 
 if (require.main === module) {
+  // `leakguard diff … | head`: the reader closing early is not a failure.
+  process.stdout.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(0)
+    throw err
+  })
   const out = { stdout: (s) => process.stdout.write(s + '\n') }
   main(process.argv.slice(2), out).then(
     (code) => {
