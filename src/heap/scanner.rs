@@ -275,6 +275,12 @@ impl<R: Read> Scanner<R> {
                 self.pos += k;
             }
             let v = self.read_u64()?;
+            // Input that ends here may have cut the number short: report the
+            // end before the sink judges a value the file never held.
+            self.skip_ws()?;
+            if self.peek()?.is_none() {
+                return Err(self.err("file ends early, expected ',' or ']'"));
+            }
             if let Err(what) = sink(i, v) {
                 return Err(self.err(what));
             }
@@ -558,6 +564,12 @@ mod tests {
         assert!(e.to_string().contains("found 'x'"), "{e}");
         let mut s = sc("[1,2");
         let e = s.read_u64_array(|_, _| Ok(())).unwrap_err();
+        assert!(e.to_string().contains("file ends early"), "{e}");
+        // "2" may be the start of "23": the end wins over the sink's verdict.
+        let mut s = sc("[1,2");
+        let e = s
+            .read_u64_array(|_, v| if v == 2 { Err("two".into()) } else { Ok(()) })
+            .unwrap_err();
         assert!(e.to_string().contains("file ends early"), "{e}");
         let mut s = sc("[99999999999999999999]");
         assert!(s.read_u64_array(|_, _| Ok(())).is_err());

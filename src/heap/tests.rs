@@ -373,6 +373,13 @@ fn every_truncation_and_corruption_is_an_error_not_a_panic() {
             .err()
             .unwrap_or_else(|| panic!("prefix of {cut} bytes was accepted"));
         assert!(e.offset() <= cut as u64, "{e}");
+        // A cut inside a number leaves a smaller number: the end of the file
+        // must be reported, not that number's value.
+        let m = e.to_string();
+        assert!(
+            m.contains("file ends early") || m.contains("the file is empty"),
+            "prefix of {cut} bytes: {m}"
+        );
     }
     for i in 0..bytes.len() {
         for b in [b'9', b'"', b',', b'x', b']'] {
