@@ -36,10 +36,10 @@ leak(Number(count))
 v8.writeHeapSnapshot(path.join(dir, 'b.heapsnapshot'))
 `
 
-/** Runs `node args` and resolves with its exit code and output; killed if the test ends first. */
-function run(t, args, opts = {}) {
+/** Runs `node args` (or `command args`) and resolves with its exit code and output; killed if the test ends first. */
+function run(t, args, { command = process.execPath, ...opts } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts })
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts })
     t.after(() => child.kill())
     let stdout = ''
     let stderr = ''
@@ -347,4 +347,19 @@ test('CLI: a reader that closes the pipe early (| head) ends it quietly, status 
   const [code, signal] = await new Promise((resolve) => child.on('close', (...r) => resolve(r)))
   assert.equal(stderr, '')
   assert.deepEqual({ code, signal }, { code: 0, signal: null })
+})
+
+test('CLI: a snapshot can come through a pipe (/dev/stdin), plain or gzip', async (t) => {
+  const gz = path.join(dir, 'b-pipe.heapsnapshot.gz')
+  fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(B), { level: 1 }))
+  const want = await compareSnapshots(A, B, { top: 3 })
+  for (const file of [B, gz]) {
+    // `cat FILE | leakguard diff A /dev/stdin`: a real pipe, which cannot seek
+    const sh = 'cat "$1" | "$2" "$3" diff "$4" /dev/stdin --top 3 --json'
+    const piped = await run(t, ['-c', sh, 'sh', file, process.execPath, CLI, A], { command: '/bin/sh' })
+    assert.equal(piped.code, 0, piped.stderr)
+    const got = JSON.parse(piped.stdout)
+    assert.equal(got.target.path, '/dev/stdin')
+    assert.deepEqual(got.classes, want.classes)
+  }
 })

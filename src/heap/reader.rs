@@ -11,7 +11,7 @@ use super::graph::{Graph, Strings, TypeIds};
 use super::scanner::{show, Json, Res, Scanner};
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::Path;
 
 /// Reads a snapshot file; gzip is recognised by its magic bytes.
@@ -32,17 +32,35 @@ fn read_path_with(path: &Path, keep_edges: bool) -> Result<Graph, HeapError> {
         offset: 0,
         source,
     };
-    let mut file = File::open(path).map_err(io_err)?;
+    let file = File::open(path).map_err(io_err)?;
+    // 0 for a pipe: then nothing is preallocated and the columns just grow.
     let len = file.metadata().map_err(io_err)?.len();
-    let mut magic = [0u8; 2];
-    let gz = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
-    file.seek(SeekFrom::Start(0)).map_err(io_err)?;
-    if gz {
+    read_stream(file, &name, len, keep_edges)
+}
+
+/// Reads plain or gzip bytes, told apart by gzip's magic bytes. They are
+/// read, not peeked by seeking, so pipes and FIFOs work too.
+fn read_stream<R: Read>(
+    mut src: R,
+    name: &str,
+    size_bound: u64,
+    keep_edges: bool,
+) -> Result<Graph, HeapError> {
+    let mut magic = Vec::with_capacity(2);
+    if let Err(source) = src.by_ref().take(2).read_to_end(&mut magic) {
+        return Err(HeapError::Io {
+            path: name.to_string(),
+            offset: 0,
+            source,
+        });
+    }
+    let src = magic.as_slice().chain(src);
+    if magic == [0x1f, 0x8b] {
         // Compressed snapshots expand about 5-10x; the bound only limits preallocation.
-        let dec = flate2::read::MultiGzDecoder::new(file);
-        read_graph(dec, &name, len.saturating_mul(16), keep_edges)
+        let dec = flate2::read::MultiGzDecoder::new(src);
+        read_graph(dec, name, size_bound.saturating_mul(16), keep_edges)
     } else {
-        read_graph(file, &name, len, keep_edges)
+        read_graph(src, name, size_bound, keep_edges)
     }
 }
 
@@ -72,10 +90,10 @@ struct Header {
     root: u64,
 }
 
-/// Reads a snapshot from any byte stream. `size_bound` (bytes, an estimate)
-/// caps how much the header's counts may preallocate.
+/// Reads a snapshot (plain or gzip) from any byte stream. `size_bound`
+/// (bytes, an estimate) caps how much the header's counts may preallocate.
 pub fn read_from<R: Read>(src: R, name: &str, size_bound: u64) -> Result<Graph, HeapError> {
-    read_graph(src, name, size_bound, true)
+    read_stream(src, name, size_bound, true)
 }
 
 fn read_graph<R: Read>(

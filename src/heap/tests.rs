@@ -2,7 +2,7 @@
 
 use super::dominators;
 use super::graph::{ClassTable, Graph};
-use super::reader::read_from;
+use super::reader::{read_from, read_path};
 use super::report::{diff_graphs, inspect_graph, Options};
 
 const NODE_TYPES: &str = r#"["hidden","array","string","object","code","closure","regexp","number","native","synthetic","concatenated string","sliced string","symbol","bigint","object shape"]"#;
@@ -455,4 +455,45 @@ fn a_repeated_section_is_an_error_naming_it() {
             .starts_with("t is not a valid heap snapshot: the \"nodes\" section is repeated"),
         "{e}"
     );
+}
+
+/// `text` gzip-compressed.
+fn gzip(text: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(text).unwrap();
+    enc.finish().unwrap()
+}
+
+/// A fresh, empty directory for one test.
+fn tmpdir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("leakguard-heap-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn a_fifo_is_read_without_seeking_plain_or_gzip() {
+    use std::os::unix::ffi::OsStrExt;
+    let text = snapshot(&leaky(2), V7);
+    let dir = tmpdir("fifo");
+    for (name, bytes) in [
+        ("plain", text.clone().into_bytes()),
+        ("gz", gzip(text.as_bytes())),
+    ] {
+        let fifo = dir.join(name);
+        let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let writer = std::thread::spawn({
+            let fifo = fifo.clone();
+            move || std::fs::write(fifo, bytes)
+        });
+        let g = read_path(&fifo).unwrap_or_else(|e| panic!("{name}: {e}"));
+        writer.join().unwrap().unwrap();
+        assert_eq!(g.node_count(), 10, "{name}");
+        assert_eq!(g.edge_count(), 9, "{name}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
 }
