@@ -196,6 +196,13 @@ fn read_graph<R: Read>(
         }
     }
     sc.section = "end";
+    // Read to the end of the input: anything but whitespace after the
+    // snapshot means a damaged or spliced file, and a gzip stream's length
+    // and CRC-32 are only checked once the decoder reaches its trailer.
+    sc.skip_ws()?;
+    if let Some(b) = sc.peek()? {
+        return Err(sc.err(format!("found {} after the end of the snapshot", show(b))));
+    }
     for (present, what) in [
         (header.is_some(), "snapshot"),
         (have_nodes, "nodes"),

@@ -497,3 +497,40 @@ fn a_fifo_is_read_without_seeking_plain_or_gzip() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn bytes_after_the_snapshot_are_read_and_must_be_whitespace_or_a_valid_gzip_end() {
+    let text = snapshot(&leaky(2), V7);
+    let read = |bytes: &[u8]| read_from(bytes, "t", bytes.len() as u64).map(|g| g.node_count());
+    assert_eq!(read(format!("{text} \n\t\r\n").as_bytes()).unwrap(), 10);
+    let e = read(format!("{text}\nGARBAGE\n").as_bytes()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "t is not a valid heap snapshot: found 'G' after the end of the snapshot (section \"end\", byte {})",
+            text.len() + 1
+        )
+    );
+    let e = read(format!("{text}{text}").as_bytes()).unwrap_err();
+    assert!(e.to_string().contains("found '{' after the end"), "{e}");
+
+    let gz = gzip(text.as_bytes());
+    assert_eq!(read(&gz).unwrap(), 10);
+    // The trailer (CRC-32 and length, 8 bytes) cut off, in part or whole.
+    for cut in 1..=8 {
+        let e = read(&gz[..gz.len() - cut]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("cannot read heap snapshot t at byte "),
+            "{e}"
+        );
+    }
+    let mut bad_crc = gz.clone();
+    let at = gz.len() - 6;
+    bad_crc[at] ^= 0xff;
+    let e = read(&bad_crc).unwrap_err();
+    assert!(e.to_string().contains("checksum"), "{e}");
+    let mut junk = gz.clone();
+    junk.extend_from_slice(b"GARBAGE");
+    assert!(read(&junk).is_err());
+}
