@@ -7,6 +7,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const zlib = require('node:zlib')
+const { pathToFileURL } = require('node:url')
 const { spawn } = require('node:child_process')
 const {
   compareSnapshots,
@@ -290,6 +291,25 @@ test('bad options are TypeErrors and RangeErrors naming the option and value', a
     message: 'base must be a file path (string or file: URL), got 42',
   })
   assert.throws(() => inspectSnapshotSync(B, null), { name: 'TypeError', message: 'options must be an object, got null' })
+  // file: URLs, as URL objects (like fs) or strings; anything else that looks like a URL is a bad argument.
+  const local = 'base must be a file path or a file: URL on this host'
+  await assert.rejects(compareSnapshots(new URL('http://example.com/a.heapsnapshot'), B), {
+    name: 'TypeError',
+    code: 'ERR_LEAKGUARD_OPTION',
+    message: `${local}, got 'http://example.com/a.heapsnapshot' (The URL must be of scheme file)`,
+  })
+  assert.throws(() => compareSnapshotsSync(new URL('file://otherhost/tmp/a'), B), {
+    name: 'TypeError',
+    code: 'ERR_LEAKGUARD_OPTION',
+    message: `${local}, got 'file://otherhost/tmp/a' (File URL host must be "localhost" or empty on linux)`,
+  })
+  await assert.rejects(inspectSnapshot('file://otherhost/tmp/a'), {
+    code: 'ERR_LEAKGUARD_OPTION',
+    message: `path must be a file path or a file: URL on this host, got 'file://otherhost/tmp/a' (File URL host must be "localhost" or empty on linux)`,
+  })
+  const byString = await compareSnapshots(pathToFileURL(A).href, `file://localhost${B}`, { top: 3, paths: 0 })
+  assert.deepEqual(byString.classes, (await compareSnapshots(A, B, { top: 3, paths: 0 })).classes)
+  assert.equal(byString.base.path, A)
   const r = await inspectSnapshot(new URL(`file://${B}`), { top: 2 })
   assert.equal(r.classes.length, 2)
   assert.ok(r.classes[0].retainedSize >= r.classes[1].retainedSize)

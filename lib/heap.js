@@ -33,8 +33,16 @@ function checkOptions(options, allowed) {
   return out
 }
 
+// A path argument: a string, or a file: URL of this host, as a URL object (as
+// fs takes) or a string starting with "file:" (which fs would take as a path).
 function checkPath(name, value) {
-  if (value instanceof URL) return fileURLToPath(value)
+  if (value instanceof URL || (typeof value === 'string' && /^file:/i.test(value))) {
+    try {
+      return fileURLToPath(value)
+    } catch (err) {
+      throw optionError(TypeError, `${name} must be a file path or a file: URL on this host, got ${inspect(String(value))} (${err.message})`)
+    }
+  }
   if (typeof value !== 'string' || value === '') {
     throw optionError(TypeError, `${name} must be a file path (string or file: URL), got ${inspect(value)}`)
   }
