@@ -110,6 +110,7 @@ async function main() {
   }
   const floorBin = path.join(root, 'target', 'heap-floor')
   if (!fs.existsSync(floorBin)) {
+    fs.mkdirSync(path.dirname(floorBin), { recursive: true })
     execFileSync('rustc', ['-O', path.join(__dirname, 'heap-floor.rs'), '-o', floorBin])
   }
   const mb = (f) => fs.statSync(f).size / 2 ** 20
