@@ -95,8 +95,12 @@ export interface ClassDiff {
   sizeDelta: number
   /** The class's retained size in the target, in bytes. */
   retainedSize: number
-  /** Shortest retainer paths from the root to sampled new objects. */
+  /** Shortest retainer paths from the root to sampled new objects: one per group of objects whose paths end in the same 4 hops, largest group first. */
   retainerPaths: Array<Array<PathStep>>
+  /** For each of `retainerPaths`, how many of the sampled new objects share its last hops. */
+  retainerPathCounts: Array<number>
+  /** New objects whose paths were grouped: all up to 1000, else 1000 spread over the id range; 0 if the class is not traced. */
+  sampledCount: number
 }
 
 /** One class (DevTools' constructor grouping) in one snapshot. */
@@ -185,7 +189,7 @@ export interface HeapOptions {
   top?: number
   /** How many of the top growing classes get retainer paths (diff only). Default 5. */
   paths?: number
-  /** Retainer paths per traced class, to new objects spread over it (diff only). Default 3. */
+  /** Retainer paths per traced class: the distinct paths most of its sampled new objects share, most common first (diff only). Default 3. */
   samples?: number
 }
 

@@ -276,7 +276,7 @@ export interface HeapDiffOptions {
   top?: number
   /** How many of the top growing classes get retainer paths. Integer 0..1000, default 5. */
   paths?: number
-  /** Retainer paths per traced class, to new objects spread over its id range. Integer 0..100, default 3. */
+  /** Retainer paths per traced class: the paths the largest groups of its new objects share. Integer 0..100, default 3. */
   samples?: number
 }
 
@@ -324,8 +324,16 @@ export interface ClassDiff {
   sizeDelta: number
   /** The class's retained size in the target, in bytes (nested same-class objects counted once). */
   retainedSize: number
-  /** Shortest retainer paths from the root to sampled new objects (weak edges skipped). */
+  /**
+   * Shortest retainer paths from the root (weak edges skipped), one per group of sampled new objects
+   * whose paths end in the same 4 hops (element and slot numbers aside), largest group first; among
+   * equal groups, paths through `(Stack roots)` or `(Handle scope)` come last.
+   */
   retainerPaths: PathStep[][]
+  /** For each of `retainerPaths`, how many of the sampled new objects share its last hops. */
+  retainerPathCounts: number[]
+  /** New objects grouped: all of them up to 1000, else 1000 spread over the id range; 0 if not traced. */
+  sampledCount: number
 }
 
 export interface SnapshotDiff {
@@ -621,7 +629,17 @@ export interface LeakReport {
   alarm: { metric: string; bytesPerMinute: number; since: number; confidence: number }
   base: string
   target: string
-  classes: Array<{ name: string; countDelta: number; sizeDelta: number; retainedSize: number; retainedBy: string | null }>
+  classes: Array<{
+    name: string
+    countDelta: number
+    sizeDelta: number
+    retainedSize: number
+    /** The retainer path most of the class's new objects share, as `root -> edge -> Class -> ...`. */
+    retainedBy: string | null
+    /** How many of the `sampledCount` sampled new objects share `retainedBy`'s last hops. */
+    retainedByCount: number
+    sampledCount: number
+  }>
   listeners: Array<{ site: string; emitter: string; event: string; live: number }> | null
 }
 

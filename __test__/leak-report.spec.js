@@ -211,3 +211,39 @@ test("the report's snapshots survive rotation, stay bounded, and a missing basel
   assert.ok(fs.existsSync(third.target))
   assert.equal(lines.filter((l) => l.event === 'leak-report-failed').length, 0, JSON.stringify(lines))
 })
+
+/**
+ * Leaks object literals into a Map held by this closure, runs one report on a
+ * fake monitor's alarm (raised from a timer, as a real monitor does) and
+ * resolves with the report's row for `Object`.
+ */
+async function reportObjectLeak(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-report-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const { waitFor } = captureLog(t)
+  const sessions = new Map()
+  let i = 0
+  const leak = setInterval(() => {
+    for (let k = 0; k < 200; k++) sessions.set(i, { id: i++, user: 'x' })
+  }, 10)
+  t.after(() => clearInterval(leak))
+  const monitor = new EventEmitter()
+  const report = new Promise((resolve) => {
+    const r = leakReport(monitor, { dir, baselineAfterMs: 0, minIntervalMs: 0, top: 5, onReport: resolve })
+    t.after(() => r.stop())
+  })
+  await waitFor((l) => l.event === 'leak-report-baseline')
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  setTimeout(() => monitor.emit('leak', { metric: 'heapUsed', bytesPerMinute: 1e7, since: Date.now(), confidence: 0.999 }), 0)
+  const { classes } = await report
+  const row = classes.find((c) => c.name === 'Object')
+  assert.ok(row, `Object among ${classes.map((c) => c.name)}`)
+  return row
+}
+
+test("the report names the path most new objects share, not the report's own objects on the stack", async (t) => {
+  const row = await reportObjectLeak(t)
+  // Before: the lowest new id, the report's own options object held by the stack.
+  assert.match(row.retainedBy, / -> sessions -> Map -> table -> \(array\) -> \d+ -> Object$/)
+  assert.ok(row.sampledCount > 0 && row.retainedByCount >= 0.9 * row.sampledCount, JSON.stringify(row))
+})

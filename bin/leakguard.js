@@ -18,7 +18,7 @@ const COMMANDS = {
     options: {
       ...COMMON,
       paths: { type: 'string', help: 'top growing classes to trace retainer paths for (default 5)' },
-      samples: { type: 'string', help: 'retainer paths per traced class (default 3)' },
+      samples: { type: 'string', help: 'distinct retainer paths per traced class, most common first (default 3)' },
     },
     async run([base, target], opts) {
       const heap = require('../lib/heap')

@@ -151,11 +151,12 @@ function formatDiff(report) {
   )
   const traced = report.classes.filter((c) => c.retainerPaths.length > 0)
   if (traced.length > 0) {
-    out.push('', 'Retainer paths (shortest from the root; weak edges skipped):')
+    out.push('', 'Retainer paths (shortest from the root; weak edges skipped; the paths most new objects share first):')
     for (const c of traced) {
       out.push('', `${c.name}: ${signed(c.countDelta, int)} objects, ${signed(c.sizeDelta, bytes)}`)
       c.retainerPaths.forEach((steps, i) => {
-        out.push(`  sample ${i + 1}:`, formatPath(steps, '    '))
+        const share = `${int(c.retainerPathCounts[i])} of ${int(c.sampledCount)} sampled new objects`
+        out.push(`  path ${i + 1} (${share}):`, formatPath(steps, '    '))
       })
     }
   }

@@ -171,7 +171,10 @@ function leakReport(monitor, options = {}) {
           countDelta: c.countDelta,
           sizeDelta: c.sizeDelta,
           retainedSize: c.retainedSize,
+          // the path most of the class's sampled new objects share
           retainedBy: c.retainerPaths[0] ? pathText(c.retainerPaths[0]) : null,
+          retainedByCount: c.retainerPathCounts[0] ?? 0,
+          sampledCount: c.sampledCount,
         })),
         listeners: audit
           ? audit

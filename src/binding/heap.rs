@@ -19,7 +19,7 @@ pub struct HeapOptions {
     pub top: Option<u32>,
     /// How many of the top growing classes get retainer paths (diff only). Default 5.
     pub paths: Option<u32>,
-    /// Retainer paths per traced class, to new objects spread over it (diff only). Default 3.
+    /// Retainer paths per traced class: the distinct paths most of its sampled new objects share, most common first (diff only). Default 3.
     pub samples: Option<u32>,
 }
 
@@ -97,8 +97,12 @@ pub struct ClassDiff {
     pub size_delta: f64,
     /// The class's retained size in the target, in bytes.
     pub retained_size: f64,
-    /// Shortest retainer paths from the root to sampled new objects.
+    /// Shortest retainer paths from the root to sampled new objects: one per group of objects whose paths end in the same 4 hops, largest group first.
     pub retainer_paths: Vec<Vec<PathStep>>,
+    /// For each of `retainerPaths`, how many of the sampled new objects share its last hops.
+    pub retainer_path_counts: Vec<u32>,
+    /// New objects whose paths were grouped: all up to 1000, else 1000 spread over the id range; 0 if the class is not traced.
+    pub sampled_count: u32,
 }
 
 /// `compareSnapshots`'s result.
@@ -179,6 +183,8 @@ fn snapshot_diff(r: report::DiffReport) -> SnapshotDiff {
                     .into_iter()
                     .map(|p| p.into_iter().map(step).collect())
                     .collect(),
+                retainer_path_counts: g.path_counts.iter().map(|&c| c as u32).collect(),
+                sampled_count: g.sampled as u32,
             })
             .collect(),
     }

@@ -25,12 +25,17 @@ impl Strings {
     }
 
     pub fn get(&self, i: u32) -> Cow<'_, str> {
+        String::from_utf8_lossy(self.bytes(i))
+    }
+
+    /// String `i`'s UTF-8 bytes (empty if there is no such string).
+    pub fn bytes(&self, i: u32) -> &[u8] {
         let i = i as usize;
         let Some(&end) = self.ends.get(i) else {
-            return Cow::Borrowed("");
+            return &[];
         };
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        String::from_utf8_lossy(&self.data[start..end])
+        &self.data[start..end]
     }
 }
 
@@ -41,6 +46,7 @@ pub struct TypeIds {
     pub object: u8,
     pub native: u8,
     pub code: u8,
+    pub synthetic: u8,
     pub edge_element: u8,
     pub edge_hidden: u8,
     pub edge_weak: u8,

@@ -6,7 +6,8 @@
 //!   edge plus the string bytes, never a JSON document tree.
 //! - [`dominators`] builds the dominator tree (SEMI-NCA, of the Lengauer–Tarjan
 //!   family) for retained
-//!   sizes; [`paths`] finds shortest retainer paths by breadth-first search.
+//!   sizes; [`paths`] finds shortest retainer paths by breadth-first search
+//!   and groups objects by where their paths end.
 //! - [`compare`] matches objects by node id as DevTools' Comparison view does;
 //!   [`report`] assembles what the user sees.
 //!

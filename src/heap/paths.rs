@@ -1,34 +1,76 @@
 //! Shortest retainer paths: one breadth-first search from the root over the
 //! edges that retain (no weak edges; shortcuts only from the root), keeping
-//! for each node the edge it was first reached by.
+//! for each node the edge it was first reached by and its depth.
+//!
+//! [`Retainers::groups`] sorts objects (a class's new ones) by the last hops of
+//! their paths, so a report shows the path most of them share rather than the
+//! one of the lowest id, which is often an object the code taking the snapshot
+//! holds on its stack.
 
 use super::graph::{Graph, NONE};
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{HashMap, VecDeque};
 
 /// Marks the root in `parent_edge` (edge indexes stay below it, see the reader).
 const ROOT: u32 = u32::MAX - 1;
 
+/// Hops from the end of a path that decide its group: the holder and the
+/// property or variable that holds it (`sessions → Map → table → (array) → 7 → X`
+/// ends `sessions:Map, table:(array), 7:X` and one more).
+pub const TAIL_HOPS: usize = 4;
+
+/// Roots that hold what running code has in hand: the frames of the code that
+/// took the snapshot and its open handle scopes. Among equally common paths,
+/// those through them come last.
+const TRANSIENT_ROOTS: [&[u8]; 2] = [b"(Stack roots)", b"(Handle scope)"];
+
+/// Set in `depth` for nodes first reached through a transient root.
+const TRANSIENT: u32 = 1 << 31;
+
 pub struct Retainers {
     /// The edge each node was first reached by; NONE if unreachable.
     parent_edge: Vec<u32>,
+    /// Hops from the root, or'ed with TRANSIENT.
+    depth: Vec<u32>,
 }
+
+/// Objects whose retainer paths end in the same hops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathGroup {
+    /// The member nearest the root (lowest id among equals): the path to show.
+    pub node: u32,
+    /// Members among the objects grouped.
+    pub count: u32,
+}
+
+/// One hop as grouping sees it: edge type, edge name (NONE for an index), the
+/// node type reached and its name if it names a class (NONE otherwise).
+type Hop = (u8, u32, u8, u32);
 
 impl Retainers {
     pub fn new(g: &Graph) -> Self {
         let mut parent_edge = vec![NONE; g.node_count()];
+        let mut depth = vec![0u32; g.node_count()];
         parent_edge[g.root as usize] = ROOT;
         let mut queue = VecDeque::new();
         queue.push_back(g.root);
         while let Some(v) = queue.pop_front() {
+            // Depth stays far below bit 31, so the flag carries over.
+            let d = depth[v as usize] + 1;
             for e in g.edges(v) {
                 let to = g.edge_to[e] as usize;
                 if parent_edge[to] == NONE && g.is_essential(v, e) {
                     parent_edge[to] = e as u32;
+                    depth[to] = if is_transient_root(g, to as u32) {
+                        d | TRANSIENT
+                    } else {
+                        d
+                    };
                     queue.push_back(to as u32);
                 }
             }
         }
-        Retainers { parent_edge }
+        Retainers { parent_edge, depth }
     }
 
     /// The hops from the root to `node`: `(edge into the node, node)`, the
@@ -52,4 +94,81 @@ impl Retainers {
         hops.reverse();
         Some(hops)
     }
+
+    /// Groups `nodes` by the last [`TAIL_HOPS`] hops of their paths (element
+    /// and slot numbers ignored) and by whether the path runs through a
+    /// transient root; largest group first, then those not through a transient
+    /// root, then the shallower. Nodes the root does not reach are left out.
+    pub fn groups(&self, g: &Graph, nodes: &[u32]) -> Vec<PathGroup> {
+        let mut by_tail: HashMap<(bool, Vec<Hop>), PathGroup> = HashMap::new();
+        for &v in nodes {
+            let Some(tail) = self.tail(g, v) else {
+                continue;
+            };
+            let key = (self.depth[v as usize] & TRANSIENT != 0, tail);
+            by_tail
+                .entry(key)
+                .and_modify(|grp| {
+                    grp.count += 1;
+                    if self.rank(g, v) < self.rank(g, grp.node) {
+                        grp.node = v;
+                    }
+                })
+                .or_insert(PathGroup { node: v, count: 1 });
+        }
+        let mut out: Vec<(bool, PathGroup)> = by_tail
+            .into_iter()
+            .map(|((transient, _), grp)| (transient, grp))
+            .collect();
+        out.sort_unstable_by_key(|&(transient, grp)| {
+            (Reverse(grp.count), transient, self.rank(g, grp.node))
+        });
+        out.into_iter().map(|(_, grp)| grp).collect()
+    }
+
+    /// Depth, then id: which member of a group stands for it.
+    fn rank(&self, g: &Graph, v: u32) -> (u32, u32) {
+        (self.depth[v as usize] & !TRANSIENT, g.node_id[v as usize])
+    }
+
+    /// The last hops into `node`, nearest first; None if unreachable.
+    fn tail(&self, g: &Graph, node: u32) -> Option<Vec<Hop>> {
+        let mut hops = Vec::with_capacity(TAIL_HOPS);
+        let mut v = node;
+        while hops.len() < TAIL_HOPS {
+            match self.parent_edge[v as usize] {
+                NONE => return None,
+                ROOT => break,
+                e => {
+                    let e = e as usize;
+                    hops.push(hop(g, e, v));
+                    v = g.edge_owner(e);
+                }
+            }
+        }
+        Some(hops)
+    }
+}
+
+fn hop(g: &Graph, e: usize, to: u32) -> Hop {
+    let t = g.edge_type[e];
+    let name = g.edge_name[e];
+    // Elements, hidden slots and hash-table slots (internal edges named by a
+    // number) differ from object to object in one container.
+    let index = t == g.ids.edge_element || t == g.ids.edge_hidden || {
+        let s = g.strings.bytes(name);
+        !s.is_empty() && s.iter().all(u8::is_ascii_digit)
+    };
+    let nt = g.node_type[to as usize];
+    let class = if nt == g.ids.object || nt == g.ids.native {
+        g.node_name[to as usize]
+    } else {
+        NONE
+    };
+    (t, if index { NONE } else { name }, nt, class)
+}
+
+fn is_transient_root(g: &Graph, v: u32) -> bool {
+    g.node_type[v as usize] == g.ids.synthetic
+        && TRANSIENT_ROOTS.contains(&g.strings.bytes(g.node_name[v as usize]))
 }

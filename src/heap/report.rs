@@ -13,13 +13,19 @@ use std::path::Path;
 /// Node names longer than this are cut in path steps (strings can be megabytes).
 const NAME_LIMIT: usize = 120;
 
+/// New objects per traced class whose retainer paths are grouped (spread over
+/// the class's id range): enough for the shares to be clear, few enough that
+/// grouping costs milliseconds whatever the snapshot's size.
+pub const GROUP_SAMPLE: usize = 1000;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// Classes listed in the report.
     pub top: usize,
     /// How many of the listed classes that gained objects get retainer paths (diff only).
     pub paths: usize,
-    /// Retainer paths per class, to new objects spread over the class (diff only).
+    /// Retainer paths per traced class: the distinct paths most of its sampled
+    /// new objects share, most common first (diff only).
     pub samples: usize,
 }
 
@@ -83,7 +89,14 @@ pub struct DiffGroup {
     pub size_delta: i64,
     /// The class's retained size in the target snapshot.
     pub retained_size: u64,
+    /// One path per group of sampled new objects whose paths end in the same
+    /// hops (see [`super::paths::Retainers::groups`]), largest group first.
     pub paths: Vec<Vec<Step>>,
+    /// For each path, how many of the sampled new objects share its last hops.
+    pub path_counts: Vec<u64>,
+    /// New objects whose paths were grouped: all of them up to
+    /// [`GROUP_SAMPLE`], else that many spread over the id range; 0 if untraced.
+    pub sampled: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -211,7 +224,7 @@ pub fn diff_graphs(
     order.truncate(opts.top);
 
     // Retainer paths first, so the search is freed before the dominator pass.
-    let paths: Vec<Vec<Vec<Step>>> = {
+    let paths: Vec<Traced> = {
         let retainers = Retainers::new(&target);
         let mut traced = 0;
         order
@@ -219,14 +232,23 @@ pub fn diff_graphs(
             .map(|&i| {
                 let g = &cmp.groups[i];
                 // Trace the first `paths` listed classes that gained objects.
-                if traced >= opts.paths || key(&i).1 <= 0 {
-                    return Vec::new();
+                if traced >= opts.paths || key(&i).1 <= 0 || opts.samples == 0 {
+                    return Traced::default();
                 }
                 traced += 1;
-                sample(&cmp.new_nodes[g.new_range.clone()], opts.samples)
-                    .filter_map(|v| retainers.path(&target, v))
-                    .map(|hops| steps(&target, &hops))
-                    .collect()
+                let nodes: Vec<u32> =
+                    sample(&cmp.new_nodes[g.new_range.clone()], GROUP_SAMPLE).collect();
+                let mut t = Traced {
+                    sampled: nodes.len() as u64,
+                    ..Traced::default()
+                };
+                for grp in retainers.groups(&target, &nodes).iter().take(opts.samples) {
+                    if let Some(hops) = retainers.path(&target, grp.node) {
+                        t.paths.push(steps(&target, &hops));
+                        t.counts.push(grp.count as u64);
+                    }
+                }
+                t
             })
             .collect()
     };
@@ -240,7 +262,7 @@ pub fn diff_graphs(
     let groups = order
         .iter()
         .zip(paths)
-        .map(|(&i, paths)| {
+        .map(|(&i, traced)| {
             let g = &cmp.groups[i];
             let c = g.class as usize;
             let (size_delta, count_delta) = key(&i);
@@ -255,7 +277,9 @@ pub fn diff_graphs(
                 freed_size: g.freed_size,
                 size_delta,
                 retained_size: retained[c],
-                paths,
+                paths: traced.paths,
+                path_counts: traced.counts,
+                sampled: traced.sampled,
             }
         })
         .collect();
@@ -269,6 +293,14 @@ pub fn diff_graphs(
         size_delta: sum(|g| g.allocated_size) as i64 - sum(|g| g.freed_size) as i64,
         groups,
     }
+}
+
+/// The retainer paths of one class, with how many sampled objects each stands for.
+#[derive(Default)]
+struct Traced {
+    paths: Vec<Vec<Step>>,
+    counts: Vec<u64>,
+    sampled: u64,
 }
 
 /// Up to `k` items spread evenly over `items` (first, middle, ..., last).

@@ -314,7 +314,9 @@ fn diff_matches_by_id_and_traces_new_objects_through_the_map() {
         (160, 0, 160, 4)
     );
     assert_eq!(l.retained_size, 5 * 64 + 40);
-    assert_eq!(l.paths.len(), 3);
+    // All four sit in one table: one path, standing for all of them.
+    assert_eq!(l.paths.len(), 1);
+    assert_eq!((l.path_counts.as_slice(), l.sampled), (&[4][..], 4));
     let chain: Vec<String> = l.paths[0]
         .iter()
         .map(|s| {
@@ -533,4 +535,84 @@ fn bytes_after_the_snapshot_are_read_and_must_be_whitespace_or_a_valid_gzip_end(
     let mut junk = gz.clone();
     junk.extend_from_slice(b"GARBAGE");
     assert!(read(&junk).is_err());
+}
+
+/// root → (GC roots) → (Stack roots) → one new Leaky, the lowest id (what the
+/// code taking a snapshot holds); root → Holder → Map → table → `in_map` new
+/// Leaky after it. Leaky ids start at 100; the base has none.
+fn stack_and_map(in_map: u32, with_leaks: bool) -> Vec<N<'static>> {
+    let mut nodes: Vec<N> = vec![
+        (9, "", 1, 0, vec![(5, "global", 1), (1, "1", 2)]),
+        (3, "Holder", 3, 16, vec![(2, "sessions", 4)]),
+        (9, "(GC roots)", 5, 0, vec![(1, "7", 3)]),
+        (9, "(Stack roots)", 7, 0, vec![]),
+        (3, "Map", 9, 32, vec![(3, "table", 5)]),
+        (0, "system / OrderedHashMap", 11, 64, vec![]),
+    ];
+    if with_leaks {
+        nodes[3].4.push((4, "57", 6));
+        nodes.push((3, "Leaky", 100, 40, vec![]));
+        for k in 0..in_map {
+            let v = nodes.len() as u32;
+            // V8 names a hash table's slots by number on internal edges.
+            let slot: &'static str = Box::leak((3 * k + 7).to_string().into_boxed_str());
+            nodes[5].4.push((3, slot, v));
+            nodes.push((3, "Leaky", 102 + 2 * k, 40, vec![]));
+        }
+    }
+    nodes
+}
+
+fn chain(steps: &[super::report::Step]) -> Vec<String> {
+    steps
+        .iter()
+        .map(|s| match &s.edge_name {
+            Some(e) => format!("{e}:{}", s.class_name),
+            None => s.class_name.clone(),
+        })
+        .collect()
+}
+
+#[test]
+fn the_path_most_new_objects_share_comes_first_not_the_lowest_ids() {
+    let base = parse(&snapshot(&stack_and_map(0, false), V7));
+    let target = parse(&snapshot(&stack_and_map(4, true), V7));
+    let r = diff_graphs(base, "a", target, "b", &Options::default());
+    let l = &r.groups[0];
+    assert_eq!((l.name.as_str(), l.new_count), ("Leaky", 5));
+    // The four in the Map differ only in their slot numbers: one path, first.
+    assert_eq!(
+        chain(&l.paths[0]),
+        [
+            "(synthetic)",
+            "global:Holder",
+            "sessions:Map",
+            "table:(system)",
+            "7:Leaky"
+        ]
+    );
+    assert_eq!(
+        chain(&l.paths[1]),
+        [
+            "(synthetic)",
+            "[1]:(synthetic)",
+            "[7]:(synthetic)",
+            "57:Leaky"
+        ]
+    );
+    assert_eq!(l.paths.len(), 2);
+    assert_eq!(l.path_counts, [4, 1]);
+    assert_eq!(l.sampled, 5);
+
+    // A tie: the path through the stack (held by the code taking the snapshot) goes last.
+    let base = parse(&snapshot(&stack_and_map(0, false), V7));
+    let target = parse(&snapshot(&stack_and_map(1, true), V7));
+    let one = Options {
+        samples: 1,
+        ..Options::default()
+    };
+    let r = diff_graphs(base, "a", target, "b", &one);
+    let l = &r.groups[0];
+    assert_eq!(chain(&l.paths[0])[2], "sessions:Map");
+    assert_eq!((l.path_counts.as_slice(), l.sampled), (&[1][..], 2));
 }
