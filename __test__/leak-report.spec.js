@@ -247,3 +247,9 @@ test("the report names the path most new objects share, not the report's own obj
   assert.match(row.retainedBy, / -> sessions -> Map -> table -> \(array\) -> \d+ -> Object$/)
   assert.ok(row.sampledCount > 0 && row.retainedByCount >= 0.9 * row.sampledCount, JSON.stringify(row))
 })
+
+test('the report names roots as the CLI does: (root), (GC roots), (Stack roots)', async (t) => {
+  const row = await reportObjectLeak(t)
+  assert.match(row.retainedBy, /^\(root\) -> /)
+  assert.doesNotMatch(row.retainedBy, /\(synthetic\)/)
+})

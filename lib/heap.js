@@ -106,8 +106,14 @@ function clip(s, n) {
   return s.length > n ? s.slice(0, n - 1) + '…' : s
 }
 
-function nodeLabel(step) {
+/** A path step's node in words: roots by their own name (`(GC roots)`, `(Stack roots)`), the rest by class. */
+function stepName(step) {
   if (step.nodeType === 'synthetic') return step.name || '(root)'
+  return step.className
+}
+
+function nodeLabel(step) {
+  if (step.nodeType === 'synthetic') return stepName(step)
   let label = clip(step.className, 60)
   const named = step.nodeType !== 'object' && step.nodeType !== 'native' && step.name
   if (named) label += ` ${clip(JSON.stringify(step.name), 40)}`
@@ -185,4 +191,5 @@ module.exports = {
   inspectSnapshotSync,
   formatDiff,
   formatInspect,
+  stepName, // internal: the leak report names path steps the same way
 }

@@ -13,7 +13,7 @@ const { inspect } = require('node:util')
 const { writeReportSnapshot, ownFiles } = require('./snapshot')
 const { snapshotPidAlive } = require('./native')
 const { envFlag, envInt } = require('./env')
-const { compareSnapshots, LIMITS } = require('./heap')
+const { compareSnapshots, LIMITS, stepName } = require('./heap')
 const { currentAudit } = require('./audit')
 const { optionError } = require('./errors')
 
@@ -38,11 +38,9 @@ function int(o, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
 const MAX_TIMER_MS = 2 ** 31 - 1
 const OPTIONS = ['dir', 'gzip', 'baselineAfterMs', 'minIntervalMs', 'top', 'onReport']
 
-/** One retainer path as `root -> (edge) Class -> ...`. */
+/** One retainer path as `(root) -> edge -> Class -> ...`, nodes named as the CLI names them. */
 function pathText(steps) {
-  return steps
-    .map((s) => (s.edgeName === undefined ? s.className : `${s.edgeName} -> ${s.className}`))
-    .join(' -> ')
+  return steps.map((s) => (s.edgeName === undefined ? stepName(s) : `${s.edgeName} -> ${stepName(s)}`)).join(' -> ')
 }
 
 /**
