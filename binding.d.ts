@@ -292,6 +292,8 @@ export interface SnapshotDiff {
   newCount: number
   deletedCount: number
   sizeDelta: number
+  /** True when `base` looks like a later snapshot than `target`: nearly all objects only `base` holds have ids above every id in `target`, while V8's ids only grow within a process. The arguments are probably swapped (snapshots of other processes number other objects, so their ids interleave instead). */
+  baseLooksNewer: boolean
   classes: Array<ClassDiff>
 }
 

@@ -344,6 +344,13 @@ export interface SnapshotDiff {
   newCount: number
   deletedCount: number
   sizeDelta: number
+  /**
+   * True when `base` looks like a later snapshot than `target`: nearly all (90%+) of the objects only
+   * `base` holds have ids above every id in `target`, while V8's ids only grow within a process. The
+   * arguments are probably swapped. The diff is still made; snapshots of other processes number other
+   * objects, so their ids interleave and are not flagged.
+   */
+  baseLooksNewer: boolean
   /** The `top` changed classes, largest size delta first. */
   classes: ClassDiff[]
 }

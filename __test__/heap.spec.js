@@ -385,3 +385,31 @@ test('CLI: a snapshot can come through a pipe (/dev/stdin), plain or gzip', asyn
     assert.deepEqual(got.classes, want.classes)
   }
 })
+
+test('a swapped pair is still compared, but flagged: baseLooksNewer, and a warning from the CLI', async (t) => {
+  assert.equal((await compareSnapshots(A, B, { paths: 0 })).baseLooksNewer, false)
+  const swapped = await compareSnapshots(B, A, { top: 1e6, paths: 0 })
+  assert.equal(swapped.baseLooksNewer, true)
+  assert.equal(swapped.classes.find((c) => c.name === 'LeakyThing').countDelta, -LEAKED)
+
+  const cli = await run(t, [CLI, 'diff', B, A, '--top', '3', '--paths', '0'])
+  assert.equal(cli.code, 0, cli.stderr)
+  assert.equal(
+    cli.stderr,
+    'leakguard: warning: BASE looks newer than TARGET: nearly all objects only BASE holds have ids above every id in ' +
+      "TARGET, and V8's ids only grow within a process. If both snapshots come from one process, swap them: " +
+      `leakguard diff ${A} ${B}\n`
+  )
+  const right = await run(t, [CLI, 'diff', A, B, '--top', '3', '--paths', '0'])
+  assert.equal(right.stderr, '')
+
+  // Another process numbers its own objects: ids interleave, and though its
+  // snapshot is the smaller (its highest id below B's), nothing is flagged.
+  const other = path.join(dir, 'other.heapsnapshot')
+  const program = `class Other { constructor(i) { this.i = i } }
+    const keep = []; for (let i = 0; i < 1000; i++) keep.push(new Other(i))
+    require('node:v8').writeHeapSnapshot(${JSON.stringify(other)})`
+  const { code, stderr } = await run(t, ['-e', program])
+  assert.equal(code, 0, stderr)
+  assert.equal((await compareSnapshots(B, other, { paths: 0 })).baseLooksNewer, false)
+})

@@ -26,6 +26,14 @@ const COMMANDS = {
       return report
     },
     format: (report) => require('../lib/heap').formatDiff(report),
+    warnings: (report) =>
+      report.baseLooksNewer
+        ? [
+            'BASE looks newer than TARGET: nearly all objects only BASE holds have ids above every id in TARGET, ' +
+              "and V8's ids only grow within a process. If both snapshots come from one process, swap them: " +
+              `leakguard diff ${report.target.path} ${report.base.path}`,
+          ]
+        : [],
   },
   inspect: {
     usage: 'leakguard inspect SNAPSHOT [--top N] [--json]',
@@ -93,6 +101,7 @@ async function main(argv, out) {
     if (key in c.options && values[key] !== undefined) opts[key] = count(key, values[key])
   }
   const report = await c.run(positionals, opts)
+  for (const w of c.warnings?.(report) ?? []) out.stderr(`leakguard: warning: ${w}`)
   out.stdout(values.json ? JSON.stringify(report, null, 2) : c.format(report))
   return 0
 }
@@ -103,7 +112,7 @@ if (require.main === module) {
     if (err.code === 'EPIPE') process.exit(0)
     throw err
   })
-  const out = { stdout: (s) => process.stdout.write(s + '\n') }
+  const out = { stdout: (s) => process.stdout.write(s + '\n'), stderr: (s) => process.stderr.write(s + '\n') }
   main(process.argv.slice(2), out).then(
     (code) => {
       process.exitCode = code

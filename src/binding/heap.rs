@@ -115,6 +115,8 @@ pub struct SnapshotDiff {
     pub new_count: f64,
     pub deleted_count: f64,
     pub size_delta: f64,
+    /// True when `base` looks like a later snapshot than `target`: nearly all objects only `base` holds have ids above every id in `target`, while V8's ids only grow within a process. The arguments are probably swapped (snapshots of other processes number other objects, so their ids interleave instead).
+    pub base_looks_newer: bool,
     pub classes: Vec<ClassDiff>,
 }
 
@@ -164,6 +166,7 @@ fn snapshot_diff(r: report::DiffReport) -> SnapshotDiff {
         new_count: r.new_count as f64,
         deleted_count: r.deleted_count as f64,
         size_delta: r.size_delta as f64,
+        base_looks_newer: r.base_looks_newer,
         classes: r
             .groups
             .into_iter()

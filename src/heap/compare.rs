@@ -40,6 +40,30 @@ pub struct Comparison {
     /// Only classes with new or deleted objects, in class-number order.
     pub groups: Vec<GroupDelta>,
     pub new_nodes: Vec<u32>,
+    pub order: IdOrder,
+}
+
+/// Where the deleted objects' ids sit against the target's, to tell a pair
+/// given in the wrong order. V8's profiler numbers heap objects with odd ids
+/// (from 1, in steps of 2) as it first sees them, so within one process every
+/// object a later snapshot has and an earlier one lacks has an id above all of
+/// the earlier one's. Embedder nodes without a heap address get even ids made
+/// from a pointer, which say nothing about order and are left out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IdOrder {
+    /// Deleted objects (only in the base) with odd ids.
+    pub deleted: u64,
+    /// Of those, the ones whose id is above every odd id of the target.
+    pub deleted_above_target: u64,
+}
+
+impl IdOrder {
+    /// The base looks like the later snapshot: nearly all it has and the
+    /// target lacks came after everything in the target. Snapshots of other
+    /// processes number other objects, so their ids interleave instead.
+    pub fn base_looks_newer(&self) -> bool {
+        self.deleted > 0 && self.deleted_above_target * 10 >= self.deleted * 9
+    }
 }
 
 /// Counted nodes' ordinals sorted by (class, id); 4 bytes a node, the keys
@@ -85,6 +109,14 @@ pub fn compare(
 ) -> Comparison {
     let mut groups: Vec<GroupDelta> = Vec::new();
     let mut new_nodes = Vec::new();
+    let mut order = IdOrder::default();
+    let target_max = target
+        .node_id
+        .iter()
+        .filter(|&&id| id % 2 == 1)
+        .max()
+        .copied()
+        .unwrap_or(0);
     let (mut i, mut j) = (0, 0);
     // Within a class, keys ascend in both lists, and classes ascend too, so
     // each class's entries (and its new nodes) come out contiguous.
@@ -99,6 +131,11 @@ pub fn compare(
             let g = &mut groups[gi];
             g.deleted_count += 1;
             g.freed_size += base.size(v);
+            let id = base.node_id[v as usize];
+            if id % 2 == 1 {
+                order.deleted += 1;
+                order.deleted_above_target += (id > target_max) as u64;
+            }
             i += 1;
         } else if take_target {
             let (k, v) = (kb(j), b[j]);
@@ -114,5 +151,9 @@ pub fn compare(
             j += 1;
         }
     }
-    Comparison { groups, new_nodes }
+    Comparison {
+        groups,
+        new_nodes,
+        order,
+    }
 }

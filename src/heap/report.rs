@@ -108,6 +108,9 @@ pub struct DiffReport {
     pub new_count: u64,
     pub deleted_count: u64,
     pub size_delta: i64,
+    /// The base looks newer than the target (see [`super::compare::IdOrder`]):
+    /// the arguments are probably swapped.
+    pub base_looks_newer: bool,
     pub groups: Vec<DiffGroup>,
 }
 
@@ -291,6 +294,7 @@ pub fn diff_graphs(
         new_count: sum(|g| g.new_count),
         deleted_count: sum(|g| g.deleted_count),
         size_delta: sum(|g| g.allocated_size) as i64 - sum(|g| g.freed_size) as i64,
+        base_looks_newer: cmp.order.base_looks_newer(),
         groups,
     }
 }

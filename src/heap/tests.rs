@@ -616,3 +616,41 @@ fn the_path_most_new_objects_share_comes_first_not_the_lowest_ids() {
     assert_eq!(chain(&l.paths[0])[2], "sessions:Map");
     assert_eq!((l.path_counts.as_slice(), l.sampled), (&[1][..], 2));
 }
+
+/// One process's snapshot: root → Holder → Map → table → `n` objects of
+/// `class` with odd ids from `first` up (V8's heap-object ids), plus an
+/// embedder node whose even id comes from a pointer.
+fn held(class: &'static str, n: u32, first: u32) -> Vec<N<'static>> {
+    let mut nodes: Vec<N> = vec![
+        (9, "", 1, 0, vec![(5, "global", 1), (1, "1", 2)]),
+        (3, "Holder", 3, 16, vec![(2, "sessions", 3)]),
+        (8, "Node / Environment", 947_813_952, 0, vec![]),
+        (3, "Map", 5, 32, vec![(3, "table", 4)]),
+        (0, "system / OrderedHashMap", 7, 64, vec![]),
+    ];
+    for k in 0..n {
+        let v = nodes.len() as u32;
+        nodes[4].4.push((1, "0", v));
+        nodes.push((3, class, first + 2 * k, 40, vec![]));
+    }
+    nodes
+}
+
+#[test]
+fn a_base_newer_than_the_target_is_flagged_but_another_process_is_not() {
+    let older = || parse(&snapshot(&held("Leaky", 3, 101), V7));
+    let newer = || parse(&snapshot(&held("Leaky", 8, 101), V7));
+    let o = Options::default();
+    assert!(!diff_graphs(older(), "a", newer(), "b", &o).base_looks_newer);
+    // Swapped: every object the base has and the target lacks came later.
+    let swapped = diff_graphs(newer(), "b", older(), "a", &o);
+    assert_eq!((swapped.new_count, swapped.deleted_count), (0, 5));
+    assert!(swapped.base_looks_newer);
+    // Another process numbered other objects: its base-only ids interleave
+    // with the target's, though the base's highest id is above the target's.
+    let other = parse(&snapshot(&held("Other", 4, 101), V7));
+    assert!(!diff_graphs(newer(), "b", other, "c", &o).base_looks_newer);
+    // Identical snapshots: nothing deleted, nothing to go on.
+    let same = diff_graphs(older(), "a", older(), "a", &o);
+    assert!(!same.base_looks_newer);
+}
