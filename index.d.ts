@@ -375,7 +375,7 @@ export function compareSnapshotsSync(base: string | URL, target: string | URL, o
 /** Per class: count, self size and retained size of one snapshot, off the JS thread. */
 export function inspectSnapshot(path: string | URL, options?: HeapInspectOptions): Promise<SnapshotInspection>
 export function inspectSnapshotSync(path: string | URL, options?: HeapInspectOptions): SnapshotInspection
-/** The text `leakguard diff` prints. */
+/** The text `leakguard diff` prints; a run of 3 or more identical hops in a path prints once, with ×N. */
 export function formatDiff(report: SnapshotDiff): string
 /** The text `leakguard inspect` prints. */
 export function formatInspect(report: SnapshotInspection): string

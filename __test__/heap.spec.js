@@ -17,6 +17,7 @@ const {
   formatDiff,
   formatInspect,
 } = require('..')
+const { pathText } = require('../lib/heap') // internal: the leak report's one-line paths
 
 const LEAKED = 5000
 const CLI = path.join(__dirname, '..', 'bin', 'leakguard.js')
@@ -412,4 +413,37 @@ test('a swapped pair is still compared, but flagged: baseLooksNewer, and a warni
   const { code, stderr } = await run(t, ['-e', program])
   assert.equal(code, 0, stderr)
   assert.equal((await compareSnapshots(B, other, { paths: 0 })).baseLooksNewer, false)
+})
+
+test('a path through a linked list prints each run of the same hop once, with ×N', () => {
+  const step = (edgeName, className, id, nodeType = 'object') => ({ edgeType: 'property', edgeName, className, name: className, nodeType, id, selfSize: 8 })
+  const list = Array.from({ length: 460 }, (_, i) => step('_idleNext', 'Timeout', 1001 + 2 * i))
+  const steps = [
+    { className: '(synthetic)', name: '', nodeType: 'synthetic', id: 1, selfSize: 0 },
+    step('list', 'TimersList', 501),
+    ...list,
+    step('_onTimeout', '(closure)', 9001, 'closure'),
+  ]
+  const cls = { name: 'Timeout', baseCount: 0, targetCount: 460, newCount: 460, deletedCount: 0, countDelta: 460, allocatedSize: 0, freedSize: 0, sizeDelta: 0, retainedSize: 0 }
+  const report = {
+    base: { path: 'a', nodeCount: 1, edgeCount: 0, totalSize: 0 },
+    target: { path: 'b', nodeCount: 1, edgeCount: 0, totalSize: 0 },
+    changedClasses: 1,
+    newCount: 460,
+    deletedCount: 0,
+    sizeDelta: 0,
+    baseLooksNewer: false,
+    classes: [{ ...cls, retainerPaths: [steps], retainerPathCounts: [460], sampledCount: 460 }],
+  }
+  const text = formatDiff(report)
+  assert.match(
+    text,
+    /\n {4}\(root\)\n {4}─list→ TimersList @501\n {4}─_idleNext→ Timeout ×460 \(@1001 … @1919\)\n {4}─_onTimeout→ \(closure\) "\(closure\)" @9001$/
+  )
+  assert.ok(text.split('\n').length < 20, text)
+  // Two in a row stay as they are.
+  const two = formatDiff({ ...report, classes: [{ ...report.classes[0], retainerPaths: [[steps[0], ...list.slice(0, 2)]] }] })
+  assert.match(two, /─_idleNext→ Timeout @1001\n {4}─_idleNext→ Timeout @1003$/)
+  // The leak report's one-line form folds the same way.
+  assert.equal(pathText(steps), '(root) -> list -> TimersList -> _idleNext -> Timeout ×460 -> _onTimeout -> (closure)')
 })

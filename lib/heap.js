@@ -112,17 +112,55 @@ function stepName(step) {
   return step.className
 }
 
-function nodeLabel(step) {
+// A hop repeated this many times in a row (a linked list: `_idleNext`, `next`)
+// prints once with ×N; a pair reads fine as it is.
+const FOLD_MIN = 3
+
+/**
+ * The hops of a path with each run of FOLD_MIN or more equal ones (by `key`,
+ * which leaves out the node id) merged into one: `{ step, count, last }`.
+ * The root (no edge) is never merged.
+ */
+function foldSteps(steps, key) {
+  const out = []
+  let i = 0
+  while (i < steps.length) {
+    let j = i + 1
+    if (i > 0) while (j < steps.length && key(steps[j]) === key(steps[i])) j++
+    if (j - i >= FOLD_MIN) out.push({ step: steps[i], count: j - i, last: steps[j - 1] })
+    else for (let k = i; k < j; k++) out.push({ step: steps[k], count: 1, last: steps[k] })
+    i = j
+  }
+  return out
+}
+
+/** One retainer path on one line, `(root) -> edge -> Class -> ...`, runs folded (the leak report's form). */
+function pathText(steps) {
+  return foldSteps(steps, (s) => `${s.edgeName}\0${stepName(s)}`)
+    .map(({ step, count }) => {
+      const node = stepName(step) + (count > 1 ? ` ×${int(count)}` : '')
+      return step.edgeName === undefined ? node : `${step.edgeName} -> ${node}`
+    })
+    .join(' -> ')
+}
+
+/** A node as the CLI shows it, without its id. */
+function nodeText(step) {
   if (step.nodeType === 'synthetic') return stepName(step)
   let label = clip(step.className, 60)
   const named = step.nodeType !== 'object' && step.nodeType !== 'native' && step.name
   if (named) label += ` ${clip(JSON.stringify(step.name), 40)}`
-  return `${label} @${step.id}`
+  return label
 }
 
 function formatPath(steps, indent) {
-  return steps
-    .map((s, i) => (i === 0 ? indent + nodeLabel(s) : `${indent}─${s.edgeName}→ ${nodeLabel(s)}`))
+  return foldSteps(steps, (s) => `${s.edgeName}\0${nodeText(s)}`)
+    .map(({ step, count, last }) => {
+      let node = nodeText(step)
+      if (count > 1) node += ` ×${int(count)} (@${step.id} … @${last.id})`
+      else if (step.nodeType !== 'synthetic') node += ` @${step.id}`
+      return step.edgeName === undefined ? indent + node : `${indent}─${step.edgeName}→ ${node}`
+    })
     .join('\n')
 }
 
@@ -191,5 +229,8 @@ module.exports = {
   inspectSnapshotSync,
   formatDiff,
   formatInspect,
-  stepName, // internal: the leak report names path steps the same way
+  // internal: the leak report's and the demo's one-line paths
+  pathText,
+  foldSteps,
+  stepName,
 }

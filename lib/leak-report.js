@@ -13,7 +13,7 @@ const { inspect } = require('node:util')
 const { writeReportSnapshot, ownFiles } = require('./snapshot')
 const { snapshotPidAlive } = require('./native')
 const { envFlag, envInt } = require('./env')
-const { compareSnapshots, LIMITS, stepName } = require('./heap')
+const { compareSnapshots, LIMITS, pathText } = require('./heap')
 const { currentAudit } = require('./audit')
 const { optionError } = require('./errors')
 
@@ -37,11 +37,6 @@ function int(o, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
 // setTimeout's limit: a longer delay warns (TimeoutOverflowWarning) and fires after 1 ms
 const MAX_TIMER_MS = 2 ** 31 - 1
 const OPTIONS = ['dir', 'gzip', 'baselineAfterMs', 'minIntervalMs', 'top', 'onReport']
-
-/** One retainer path as `(root) -> edge -> Class -> ...`, nodes named as the CLI names them. */
-function pathText(steps) {
-  return steps.map((s) => (s.edgeName === undefined ? stepName(s) : `${s.edgeName} -> ${stepName(s)}`)).join(' -> ')
-}
 
 /**
  * Reports leaks `monitor` (a MemoryMonitor) alarms on. Options: `dir` (snapshot

@@ -3,6 +3,7 @@
 // per service the listener call sites, the growing constructors and what
 // retains them, the memory slope and the pool; then leaky and fixed side by side.
 const path = require('node:path')
+const { foldSteps, stepName } = require('../../lib/heap')
 
 // A named constructor whose net count grows by at least this much between the
 // snapshots is called growing; below it, churn and timing noise.
@@ -56,9 +57,10 @@ const PATH_HOPS = 4
 function retainerPath(c) {
   const steps = c.retainerPaths[0]
   if (!steps) return null
-  const parts = steps.map((s, i) => {
-    const label = s.nodeType === 'synthetic' ? s.name || '(root)' : s.className
-    return i === 0 ? label : `${s.edgeName} → ${label}`
+  // runs of one hop (a linked list) count as one part, `next → Node ×40`
+  const parts = foldSteps(steps, (s) => `${s.edgeName}\0${stepName(s)}`).map(({ step, count }) => {
+    const label = stepName(step) + (count > 1 ? ` ×${int(count)}` : '')
+    return step.edgeName === undefined ? label : `${step.edgeName} → ${label}`
   })
   const tail = parts.slice(-PATH_HOPS).join(' → ')
   return parts.length > PATH_HOPS ? `… ${tail}` : tail
