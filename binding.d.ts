@@ -281,6 +281,8 @@ export interface PathStep {
   /** V8's node id, as shown by DevTools (`@id`). */
   id: number
   selfSize: number
+  /** For a closure: where its function is defined, `file:line:column` (1-based), from the snapshot's source positions. */
+  location?: string
 }
 
 /** `compareSnapshots`'s result. */

@@ -305,6 +305,11 @@ export interface PathStep {
   /** V8's node id (DevTools shows it as `@id`). */
   id: number
   selfSize: number
+  /**
+   * For a closure: where its function is defined, `file:line:column` (1-based, as stack traces count),
+   * from the snapshot's source positions; `<script N>` stands in for a script whose name is not found.
+   */
+  location?: string
 }
 
 export interface ClassDiff {

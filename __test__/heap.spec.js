@@ -447,3 +447,46 @@ test('a path through a linked list prints each run of the same hop once, with ×
   // The leak report's one-line form folds the same way.
   assert.equal(pathText(steps), '(root) -> list -> TimersList -> _idleNext -> Timeout ×460 -> _onTimeout -> (closure)')
 })
+
+// Per "request", a listener closure that keeps the request's context alive.
+const LISTENER_PROGRAM = `
+const v8 = require('node:v8')
+const path = require('node:path')
+const { EventEmitter } = require('node:events')
+const [dir] = process.argv.slice(2)
+const bus = new EventEmitter()
+bus.setMaxListeners(0)
+class RequestCtx { constructor(i) { this.id = i } }
+function handle(i) {
+  const req = new RequestCtx(i)
+  bus.on('close', () => { req.closed = true }) // LEAK
+}
+for (let i = 0; i < 10; i++) handle(i)
+v8.writeHeapSnapshot(path.join(dir, 'listeners-a.heapsnapshot'))
+for (let i = 0; i < 1000; i++) handle(i)
+v8.writeHeapSnapshot(path.join(dir, 'listeners-b.heapsnapshot'))
+`
+
+test("a leaked listener's path names the line that added it", async (t) => {
+  const program = path.join(dir, 'listeners.js')
+  fs.writeFileSync(program, LISTENER_PROGRAM)
+  const { code, stderr } = await run(t, [program, dir])
+  assert.equal(code, 0, stderr)
+  const lines = LISTENER_PROGRAM.split('\n')
+  const at = lines.findIndex((l) => l.includes('// LEAK'))
+  // V8 places an arrow function at its parameter list, 1-based as stack traces count.
+  const site = `${program}:${at + 1}:${lines[at].indexOf('() =>') + 1}`
+
+  const report = await compareSnapshots(path.join(dir, 'listeners-a.heapsnapshot'), path.join(dir, 'listeners-b.heapsnapshot'))
+  const closures = report.classes.find((c) => c.name === '(closure)')
+  assert.equal(closures.countDelta, 1000)
+  const leaked = closures.retainerPaths[0].at(-1)
+  assert.equal(leaked.location, site)
+  assert.equal(closures.retainerPaths[0].at(-2).edgeName, 'close')
+  // The context it keeps alive is reached through it: the path says where it was made.
+  const ctx = report.classes.find((c) => c.name === 'RequestCtx').retainerPaths[0]
+  assert.equal(ctx.at(-3).location, site)
+  assert.equal(ctx.at(-1).edgeName, 'req')
+  assert.match(formatDiff(report), new RegExp(`─\\[\\d+\\]→ \\(closure\\) ${site.replace(/[.]/g, '\\.')} @\\d+\\n`))
+  assert.ok(pathText(ctx).includes(`-> (closure) ${site} -> context ->`), pathText(ctx))
+})

@@ -106,9 +106,13 @@ function clip(s, n) {
   return s.length > n ? s.slice(0, n - 1) + '…' : s
 }
 
-/** A path step's node in words: roots by their own name (`(GC roots)`, `(Stack roots)`), the rest by class. */
+/**
+ * A path step's node in words: roots by their own name (`(GC roots)`, `(Stack roots)`), closures by
+ * where their function is defined (`(closure) onClose /app/server.js:41:3`), the rest by class.
+ */
 function stepName(step) {
   if (step.nodeType === 'synthetic') return step.name || '(root)'
+  if (step.location) return `${step.className} ${step.name ? `${step.name} ` : ''}${step.location}`
   return step.className
 }
 
@@ -150,6 +154,7 @@ function nodeText(step) {
   let label = clip(step.className, 60)
   const named = step.nodeType !== 'object' && step.nodeType !== 'native' && step.name
   if (named) label += ` ${clip(JSON.stringify(step.name), 40)}`
+  if (step.location) label += ` ${step.location}`
   return label
 }
 

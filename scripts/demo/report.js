@@ -54,8 +54,8 @@ function growingClasses(run) {
 // (a closure's variable, a Map's table); the hops above it are framework plumbing.
 const PATH_HOPS = 4
 
-function retainerPath(c) {
-  const steps = c.retainerPaths[0]
+function retainerPath(c, root) {
+  const steps = c.retainerPaths[0]?.map((s) => (s.location ? { ...s, location: relSite(s.location, root) } : s))
   if (!steps) return null
   // runs of one hop (a linked list) count as one part, `next → Node ×40`
   const parts = foldSteps(steps, (s) => `${s.edgeName}\0${stepName(s)}`).map(({ step, count }) => {
@@ -105,7 +105,7 @@ function section(run, root) {
       )
     )
     for (const c of grow.slice(0, 3)) {
-      const p = retainerPath(c)
+      const p = retainerPath(c, root)
       if (p) out.push(`  ${c.name} held by: ${p}`)
     }
   }

@@ -77,6 +77,8 @@ pub struct PathStep {
     /// V8's node id, as shown by DevTools (`@id`).
     pub id: u32,
     pub self_size: f64,
+    /// For a closure: where its function is defined, `file:line:column` (1-based), from the snapshot's source positions.
+    pub location: Option<String>,
 }
 
 /// One class's change between two snapshots.
@@ -155,6 +157,7 @@ fn step(s: report::Step) -> PathStep {
         node_type: s.node_type,
         id: s.id,
         self_size: s.self_size as f64,
+        location: s.location,
     }
 }
 

@@ -44,8 +44,9 @@ pub struct PathGroup {
 }
 
 /// One hop as grouping sees it: edge type, edge name (NONE for an index), the
-/// node type reached and its name if it names a class (NONE otherwise).
-type Hop = (u8, u32, u8, u32);
+/// node type reached, and what tells its kind apart: a class's name, or a
+/// closure's source position (script, line, column), else NONE.
+type Hop = (u8, u32, u8, [u32; 3]);
 
 impl Retainers {
     pub fn new(g: &Graph) -> Self {
@@ -160,12 +161,15 @@ fn hop(g: &Graph, e: usize, to: u32) -> Hop {
         !s.is_empty() && s.iter().all(u8::is_ascii_digit)
     };
     let nt = g.node_type[to as usize];
-    let class = if nt == g.ids.object || nt == g.ids.native {
-        g.node_name[to as usize]
+    let kind = if nt == g.ids.object || nt == g.ids.native {
+        [g.node_name[to as usize], NONE, NONE]
+    } else if let Some(l) = g.location(to) {
+        // Listeners added at two lines are two leaks, though both are (closure).
+        [l.script_id, l.line, l.column]
     } else {
-        NONE
+        [NONE; 3]
     };
-    (t, if index { NONE } else { name }, nt, class)
+    (t, if index { NONE } else { name }, nt, kind)
 }
 
 fn is_transient_root(g: &Graph, v: u32) -> bool {

@@ -4,10 +4,11 @@
 //! `edge_fields`, `edge_types`), never from assumptions: V8 writes 6 or 7 node
 //! fields depending on version and allocation tracking. Numbers go straight
 //! from the byte buffer into columns; sections the analysis does not use
-//! (`locations`, `trace_tree`, `samples`, ...) are skipped without storing them.
+//! (`trace_tree`, `samples`, ...) are skipped without storing them, and of
+//! `locations` only closures' entries are kept, for the side whose edges are.
 
 use super::error::HeapError;
-use super::graph::{Graph, Strings, TypeIds};
+use super::graph::{Graph, Location, Strings, TypeIds};
 use super::scanner::{show, Json, Res, Scanner};
 use std::collections::HashSet;
 use std::fs::File;
@@ -80,8 +81,19 @@ struct Layout {
     e_to: usize,
 }
 
+/// Where each field sits in a `locations` record.
+struct LocationLayout {
+    fields: usize,
+    object_index: usize,
+    script_id: usize,
+    line: usize,
+    column: usize,
+}
+
 struct Header {
     layout: Layout,
+    /// None when meta has no usable `location_fields` (the section is then skipped).
+    locations: Option<LocationLayout>,
     node_types: Vec<String>,
     edge_types: Vec<String>,
     node_hint: usize,
@@ -125,6 +137,7 @@ fn read_graph<R: Read>(
             native: u8::MAX,
             code: u8::MAX,
             synthetic: u8::MAX,
+            closure: u8::MAX,
             edge_element: u8::MAX,
             edge_hidden: u8::MAX,
             edge_weak: u8::MAX,
@@ -141,6 +154,7 @@ fn read_graph<R: Read>(
         edge_name: Vec::new(),
         edge_to: Vec::new(),
         strings: Strings::default(),
+        locations: Vec::new(),
     };
     let (mut have_nodes, mut have_edges, mut have_strings) = (false, false, false);
     let mut detached = Vec::new();
@@ -179,6 +193,13 @@ fn read_graph<R: Read>(
                     };
                     read_edges(&mut sc, h, &mut g, keep_edges)?;
                     have_edges = true;
+                }
+                "locations" if keep_edges => {
+                    sc.section = "locations";
+                    let Some(h) = &header else {
+                        return Err(sc.err("\"locations\" comes before \"snapshot\" and its meta"));
+                    };
+                    read_locations(&mut sc, h, &mut g)?;
                 }
                 "strings" => {
                     sc.section = "strings";
@@ -286,9 +307,21 @@ fn parse_header<R: Read>(sc: &mut Scanner<R>, size_bound: u64) -> Res<Header> {
     // Each number takes at least 2 bytes ("0,"), which bounds a corrupt count.
     let node_hint = count("node_count").min(size_bound / (2 * layout.node_fields as u64));
     let edge_cap = size_bound / (2 * layout.edge_fields as u64);
+    // Source positions are extra: a file without them (or with other fields) still reads.
+    let locations = str_list(meta.get("location_fields")).and_then(|f| {
+        let at = |name: &str| f.iter().position(|x| x == name);
+        Some(LocationLayout {
+            fields: f.len(),
+            object_index: at("object_index")?,
+            script_id: at("script_id")?,
+            line: at("line")?,
+            column: at("column")?,
+        })
+    });
     let root = count("root_index") / layout.node_fields as u64;
     Ok(Header {
         layout,
+        locations,
         node_types,
         edge_types,
         node_hint: node_hint as usize,
@@ -309,6 +342,7 @@ fn type_ids(h: &Header) -> TypeIds {
         native: find(&h.node_types, "native"),
         code: find(&h.node_types, "code"),
         synthetic: find(&h.node_types, "synthetic"),
+        closure: find(&h.node_types, "closure"),
         edge_element: find(&h.edge_types, "element"),
         edge_hidden: find(&h.edge_types, "hidden"),
         edge_weak: find(&h.edge_types, "weak"),
@@ -496,6 +530,58 @@ fn read_edges<R: Read>(sc: &mut Scanner<R>, h: &Header, g: &mut Graph, keep: boo
     Ok(())
 }
 
+/// Keeps closures' entries of `locations` (all of them if it comes before
+/// `nodes`; [`validate`] then drops the rest).
+fn read_locations<R: Read>(sc: &mut Scanner<R>, h: &Header, g: &mut Graph) -> Res<()> {
+    let Some(l) = &h.locations else {
+        return sc.skip_value();
+    };
+    let nf = h.layout.node_fields as u64;
+    let lf = l.fields as u64;
+    let nodes_read = !g.node_type.is_empty();
+    let mut rec = vec![0u32; l.fields];
+    let mut field = 0usize;
+    let count = sc.read_u64_array(|i, v| {
+        rec[field] =
+            u32::try_from(v).map_err(|_| format!("location {} holds {v}, above 2^32", i / lf))?;
+        field += 1;
+        if field < l.fields {
+            return Ok(());
+        }
+        field = 0;
+        let at = rec[l.object_index] as u64;
+        if !at.is_multiple_of(nf) {
+            return Err(format!(
+                "location {} names object_index {at}, which is not a node",
+                i / lf
+            ));
+        }
+        let node = (at / nf) as u32;
+        if nodes_read && node as usize >= g.node_type.len() {
+            return Err(format!(
+                "location {} names node {node}, but there are {} nodes",
+                i / lf,
+                g.node_type.len()
+            ));
+        }
+        if !nodes_read || g.node_type[node as usize] == g.ids.closure {
+            g.locations.push(Location {
+                node,
+                script_id: rec[l.script_id],
+                line: rec[l.line],
+                column: rec[l.column],
+            });
+        }
+        Ok(())
+    })?;
+    if count % lf != 0 {
+        return Err(sc.err(format!(
+            "the locations array holds {count} numbers, not a multiple of its {lf} fields"
+        )));
+    }
+    Ok(())
+}
+
 fn read_strings<R: Read>(sc: &mut Scanner<R>, s: &mut Strings) -> Res<()> {
     sc.expect(b'[')?;
     if sc.at_close(b']')? {
@@ -529,6 +615,18 @@ fn validate<R: Read>(sc: &mut Scanner<R>, g: &mut Graph, root: u64) -> Res<()> {
             )));
         }
     }
+    sc.section = "locations";
+    let nodes = g.node_count() as u32;
+    if let Some(l) = g.locations.iter().find(|l| l.node >= nodes) {
+        return Err(sc.err(format!(
+            "a location names node {}, but there are {nodes} nodes",
+            l.node
+        )));
+    }
+    let closure = g.ids.closure;
+    let types = &g.node_type;
+    g.locations.retain(|l| types[l.node as usize] == closure);
+    g.locations.sort_unstable_by_key(|l| l.node);
     sc.section = "snapshot";
     if root >= g.node_count() as u64 {
         return Err(sc.err(format!(

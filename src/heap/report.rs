@@ -74,6 +74,8 @@ pub struct Step {
     pub node_type: String,
     pub id: u32,
     pub self_size: u64,
+    /// Where a closure's function is defined: `script:line:column`, 1-based.
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -329,7 +331,19 @@ fn steps(g: &Graph, hops: &[(Option<usize>, u32)]) -> Vec<Step> {
                 node_type: g.type_name(v).to_string(),
                 id: g.node_id[v as usize],
                 self_size: g.size(v),
+                location: location(g, v),
             }
         })
         .collect()
+}
+
+/// `script:line:column` (1-based, as stack traces and editors count) of a
+/// closure's function; the script id stands in if the name cannot be found.
+fn location(g: &Graph, v: u32) -> Option<String> {
+    let l = g.location(v)?;
+    let script = match g.script_name(v) {
+        Some(s) if !s.is_empty() => s.into_owned(),
+        _ => format!("<script {}>", l.script_id),
+    };
+    Some(format!("{script}:{}:{}", l.line + 1, l.column + 1))
 }

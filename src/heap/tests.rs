@@ -14,6 +14,11 @@ type N<'a> = (u32, &'a str, u32, u64, Vec<(u32, &'a str, u32)>);
 
 /// Writes a snapshot whose node fields come in `order` (names from V8's set).
 fn snapshot(nodes: &[N], order: &[&str]) -> String {
+    snapshot_with_locations(nodes, order, &[])
+}
+
+/// As [`snapshot`], with `locations` entries: (node, script id, line, column), 0-based.
+fn snapshot_with_locations(nodes: &[N], order: &[&str], locations: &[[u32; 4]]) -> String {
     let mut strings: Vec<String> = vec!["<dummy>".into()];
     let mut intern = |s: &str| -> u32 {
         if let Some(i) = strings.iter().position(|x| x == s) {
@@ -79,11 +84,17 @@ fn snapshot(nodes: &[N], order: &[&str]) -> String {
         "{{\"snapshot\":{{\"meta\":{{\"node_fields\":[{fields}],\"node_types\":[{type_slots}],\
          \"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],\"edge_types\":[{EDGE_TYPES},\"string_or_number\",\"node\"],\
          \"location_fields\":[\"object_index\",\"script_id\",\"line\",\"column\"]}},\
-         \"node_count\":{},\"edge_count\":{}}},\n\"nodes\":[{}],\n\"edges\":[{}],\n\"locations\":[],\n\"strings\":[{strs}]}}",
+         \"node_count\":{},\"edge_count\":{}}},\n\"nodes\":[{}],\n\"edges\":[{}],\n\"locations\":[{}],\n\"strings\":[{strs}]}}",
         nodes.len(),
         edge_nums.len() / 3,
         list(&node_nums),
         list(&edge_nums),
+        list(
+            &locations
+                .iter()
+                .flat_map(|&[n, script, line, col]| [(n * nf) as u64, script as u64, line as u64, col as u64])
+                .collect::<Vec<_>>()
+        ),
     )
 }
 
@@ -653,4 +664,91 @@ fn a_base_newer_than_the_target_is_flagged_but_another_process_is_not() {
     // Identical snapshots: nothing deleted, nothing to go on.
     let same = diff_graphs(older(), "a", older(), "a", &o);
     assert!(!same.base_looks_newer);
+}
+
+/// root → Holder → EventEmitter → `close` Array → listeners: `anonymous`
+/// closures made at /app/server.js:30:65 (V8's 0-based 29, 64), then, if
+/// `on_close`, one named `onClose` made at 41:3. A closure's function leads to
+/// its script through `shared` and `script_or_debug_info` (Node 20) or
+/// `script`; the script node is named after it, or (the second one here) holds
+/// its name on a `name` edge.
+fn listeners(anonymous: u32, on_close: bool) -> (Vec<N<'static>>, Vec<[u32; 4]>) {
+    let mut nodes: Vec<N> = vec![
+        (9, "", 1, 0, vec![(5, "global", 1)]),
+        (3, "Holder", 3, 16, vec![(2, "bus", 2)]),
+        (3, "EventEmitter", 5, 32, vec![(2, "close", 3)]),
+        (3, "Array", 7, 32, vec![]),
+        (4, "/app/server.js", 9, 80, vec![(3, "name", 5)]),
+        (2, "/app/server.js", 11, 32, vec![]),
+        (4, "", 13, 40, vec![(3, "script_or_debug_info", 4)]),
+        (4, "onClose", 15, 40, vec![(3, "script", 8)]),
+        (4, "", 17, 80, vec![(3, "name", 5)]),
+    ];
+    let mut locations = Vec::new();
+    let count = anonymous + on_close as u32;
+    for k in 0..count {
+        let v = nodes.len() as u32;
+        let slot: &'static str = Box::leak(k.to_string().into_boxed_str());
+        nodes[3].4.push((1, slot, v));
+        let (name, shared, at) = if k == anonymous {
+            ("onClose", 7, [40, 2])
+        } else {
+            ("", 6, [29, 64])
+        };
+        nodes.push((5, name, 101 + 2 * k, 32, vec![(3, "shared", shared)]));
+        locations.push([v, 7, at[0], at[1]]);
+    }
+    (nodes, locations)
+}
+
+#[test]
+fn closures_in_paths_name_the_line_that_made_them() {
+    let (base, base_locs) = listeners(0, false);
+    let (target, target_locs) = listeners(3, true);
+    let base = parse(&snapshot_with_locations(&base, V7, &base_locs));
+    let target = parse(&snapshot_with_locations(&target, V7, &target_locs));
+    let r = diff_graphs(base, "a", target, "b", &Options::default());
+    let c = r.groups.iter().find(|g| g.name == "(closure)").unwrap();
+    assert_eq!(c.new_count, 4);
+    // Closures made at different lines are different holders.
+    assert_eq!(c.path_counts, [3, 1]);
+    let last = |p: &Vec<super::report::Step>| {
+        let s = p.last().unwrap();
+        (s.name.clone(), s.location.clone())
+    };
+    assert_eq!(
+        last(&c.paths[0]),
+        ("".into(), Some("/app/server.js:30:65".into()))
+    );
+    assert_eq!(
+        last(&c.paths[1]),
+        ("onClose".into(), Some("/app/server.js:41:3".into()))
+    );
+    // Only closures carry one.
+    assert!(c.paths[0][..4].iter().all(|s| s.location.is_none()));
+
+    // The section may come before the nodes; cut or corrupt, it is an error, never a panic.
+    let text = snapshot_with_locations(&listeners(3, true).0, V7, &listeners(3, true).1);
+    let g = parse(&text);
+    let nodes = text.find("\n\"nodes\"").unwrap();
+    let at = text.find("\n\"locations\"").unwrap();
+    let end = text.find("\n\"strings\"").unwrap();
+    let moved = [
+        &text[..nodes],
+        &text[at..end],
+        &text[nodes..at],
+        &text[end..],
+    ]
+    .concat();
+    assert_eq!(parse(&moved).locations, g.locations);
+    assert_eq!(g.locations.len(), 4);
+    let bytes = text.as_bytes();
+    for i in text.find("\"locations\"").unwrap()..end {
+        assert!(read_from(&bytes[..i], "t", i as u64).is_err());
+        for b in [b'9', b',', b'x', b']'] {
+            let mut v = bytes.to_vec();
+            v[i] = b;
+            let _ = read_from(&v[..], "t", v.len() as u64);
+        }
+    }
 }
