@@ -11,7 +11,7 @@ const { spawn } = require('node:child_process')
 const { TEST_ENV } = require('./fixtures/monitor-run')
 const { EventEmitter } = require('node:events')
 const { leakReport, monitorMemory, writeSnapshot } = require('..')
-const { startFromEnv } = require('../lib/leak-report') // internal: register.js calls it
+const { startFromEnv, boundRecord, MAX_LINE_BYTES, PATH_HOPS } = require('../lib/leak-report') // internal: register.js calls startFromEnv
 
 const HOST = require('../lib/native').snapshotHostName(os.hostname())
 
@@ -218,12 +218,21 @@ test("the report's snapshots survive rotation, stay bounded, and a missing basel
  * resolves with the report's row for `Object`.
  */
 async function reportObjectLeak(t) {
+  const sessions = new Map()
+  const { classes } = await reportLeak(t, () => sessions)
+  const row = classes.find((c) => c.name === 'Object')
+  assert.ok(row, `Object among ${classes.map((c) => c.name)}`)
+  return row
+}
+
+/** The same, with the Map found through `map()`; resolves with the whole report. */
+async function reportLeak(t, map) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-report-'))
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
   const { waitFor } = captureLog(t)
-  const sessions = new Map()
   let i = 0
   const leak = setInterval(() => {
+    const sessions = map()
     for (let k = 0; k < 200; k++) sessions.set(i, { id: i++, user: 'x' })
   }, 10)
   t.after(() => clearInterval(leak))
@@ -235,10 +244,7 @@ async function reportObjectLeak(t) {
   await waitFor((l) => l.event === 'leak-report-baseline')
   await new Promise((resolve) => setTimeout(resolve, 500))
   setTimeout(() => monitor.emit('leak', { metric: 'heapUsed', bytesPerMinute: 1e7, since: Date.now(), confidence: 0.999 }), 0)
-  const { classes } = await report
-  const row = classes.find((c) => c.name === 'Object')
-  assert.ok(row, `Object among ${classes.map((c) => c.name)}`)
-  return row
+  return report
 }
 
 test("the report names the path most new objects share, not the report's own objects on the stack", async (t) => {
@@ -252,4 +258,52 @@ test('the report names roots as the CLI does: (root), (GC roots), (Stack roots)'
   const row = await reportObjectLeak(t)
   assert.match(row.retainedBy, /^\(root\) -> /)
   assert.doesNotMatch(row.retainedBy, /\(synthetic\)/)
+})
+
+test('a long retainer path keeps its last hops, and the line stays bounded', async (t) => {
+  // The Map at the end of 2,000 links of two alternating classes: runs of one
+  // hop fold, these do not (before: a 30 KB line).
+  class LinkA {
+    constructor(next) {
+      this.next = next
+    }
+  }
+  class LinkB extends LinkA {}
+  let head = { sessions: new Map() }
+  for (let k = 0; k < 2000; k++) head = k % 2 ? new LinkA(head) : new LinkB(head)
+  const tail = () => {
+    let h = head
+    while (h.next) h = h.next
+    return h.sessions
+  }
+  const report = await reportLeak(t, tail)
+  const row = report.classes.find((c) => c.name === 'Object')
+  assert.ok(row, `Object among ${report.classes.map((c) => c.name)}`)
+  assert.match(row.retainedBy, /^… -> next -> Link[AB] -> /)
+  assert.match(row.retainedBy, / -> sessions -> Map -> table -> \(array\) -> \d+ -> Object$/)
+  assert.equal(row.retainedBy.split(' -> ').length, 1 + 2 * PATH_HOPS)
+  assert.ok(Buffer.byteLength(`leakguard: ${JSON.stringify(report)}\n`) <= MAX_LINE_BYTES)
+})
+
+test('a report past the line bound leaves out its last classes and listener rows, and says how many', () => {
+  const long = 'x'.repeat(300)
+  const record = {
+    event: 'leak-report',
+    alarm: { metric: 'heapUsed' },
+    base: '/snaps/a',
+    target: '/snaps/b',
+    classes: Array.from({ length: 1000 }, (_, i) => ({ name: `C${i}`, retainedBy: long })),
+    listeners: Array.from({ length: 1000 }, (_, i) => ({ site: `/app/${long}.js:${i}:1`, live: i })),
+  }
+  boundRecord(record)
+  const bytes = Buffer.byteLength(`leakguard: ${JSON.stringify(record)}\n`)
+  assert.ok(bytes <= MAX_LINE_BYTES && bytes > MAX_LINE_BYTES - 1000, String(bytes))
+  assert.equal(record.classes.length + record.omitted.classes, 1000)
+  assert.equal(record.listeners.length + record.omitted.listeners, 1000)
+  assert.deepEqual(record.classes.map((c) => c.name), record.classes.map((_, i) => `C${i}`))
+  // one class with a path of megabytes: its end is kept
+  const huge = { event: 'leak-report', classes: [{ name: 'C', retainedBy: 'y'.repeat(1e6) + 'Z' }], listeners: null }
+  boundRecord(huge)
+  assert.ok(Buffer.byteLength(JSON.stringify(huge)) <= MAX_LINE_BYTES)
+  assert.match(huge.classes[0].retainedBy, /^…y+Z$/)
 })

@@ -138,14 +138,18 @@ function foldSteps(steps, key) {
   return out
 }
 
-/** One retainer path on one line, `(root) -> edge -> Class -> ...`, runs folded (the leak report's form). */
-function pathText(steps) {
-  return foldSteps(steps, (s) => `${s.edgeName}\0${stepName(s)}`)
-    .map(({ step, count }) => {
-      const node = stepName(step) + (count > 1 ? ` ×${int(count)}` : '')
-      return step.edgeName === undefined ? node : `${step.edgeName} -> ${node}`
-    })
-    .join(' -> ')
+/**
+ * One retainer path on one line, `(root) -> edge -> Class -> ...`, runs folded (the leak report's form).
+ * With `maxHops`, only the last `maxHops` (folded) hops, after a leading `…`, each node clipped to 200
+ * characters: what directly holds the objects, in a bounded line.
+ */
+function pathText(steps, maxHops = Infinity) {
+  const cut = maxHops === Infinity ? String : (x) => clip(String(x), 200)
+  const parts = foldSteps(steps, (s) => `${s.edgeName}\0${stepName(s)}`).map(({ step, count }) => {
+    const node = cut(stepName(step)) + (count > 1 ? ` ×${int(count)}` : '')
+    return step.edgeName === undefined ? node : `${cut(step.edgeName)} -> ${node}`
+  })
+  return parts.length > maxHops ? ['…', ...parts.slice(-maxHops)].join(' -> ') : parts.join(' -> ')
 }
 
 /** A node as the CLI shows it, without its id. */

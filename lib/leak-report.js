@@ -34,6 +34,42 @@ function int(o, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return v
 }
 
+// The log line's bounds: log pipelines split long lines (Docker's json-file
+// driver at 16 KB), and a split line no longer parses. A retainer path keeps
+// its last PATH_HOPS hops, what directly holds the objects (a path through a
+// linked list of timers ran to 3,800 hops); then, past MAX_LINE_BYTES, the
+// last classes and listener rows are left out, counted in `omitted`.
+const PATH_HOPS = 16
+const MAX_LINE_BYTES = 12 * 1024
+
+function lineBytes(record) {
+  return Buffer.byteLength(`leakguard: ${JSON.stringify(record)}\n`)
+}
+
+/** Shortens `record` (a leak-report) in place until its log line fits MAX_LINE_BYTES. */
+function boundRecord(record) {
+  const { classes } = record
+  const listeners = record.listeners ?? []
+  const omitted = { classes: 0, listeners: 0 }
+  while (lineBytes(record) > MAX_LINE_BYTES && (classes.length > 1 || listeners.length > 1)) {
+    if (listeners.length > 1 && (listeners.length >= classes.length || classes.length === 1)) {
+      listeners.pop()
+      omitted.listeners++
+    } else {
+      classes.pop()
+      omitted.classes++
+    }
+    record.omitted = omitted
+  }
+  // left: at most one class and one listener row with overlong names; keep their ends
+  if (lineBytes(record) > MAX_LINE_BYTES) {
+    const tail = (s) => (typeof s === 'string' && s.length > 512 ? `…${s.slice(-511)}` : s)
+    for (const c of classes) Object.assign(c, { name: tail(c.name), retainedBy: tail(c.retainedBy) })
+    for (const l of listeners) Object.assign(l, { site: tail(l.site), emitter: tail(l.emitter), event: tail(l.event) })
+  }
+  return record
+}
+
 // setTimeout's limit: a longer delay warns (TimeoutOverflowWarning) and fires after 1 ms
 const MAX_TIMER_MS = 2 ** 31 - 1
 const OPTIONS = ['dir', 'gzip', 'baselineAfterMs', 'minIntervalMs', 'top', 'onReport']
@@ -165,7 +201,7 @@ function leakReport(monitor, options = {}) {
           sizeDelta: c.sizeDelta,
           retainedSize: c.retainedSize,
           // the path most of the class's sampled new objects share
-          retainedBy: c.retainerPaths[0] ? pathText(c.retainerPaths[0]) : null,
+          retainedBy: c.retainerPaths[0] ? pathText(c.retainerPaths[0], PATH_HOPS) : null,
           retainedByCount: c.retainerPathCounts[0] ?? 0,
           sampledCount: c.sampledCount,
         })),
@@ -177,6 +213,7 @@ function leakReport(monitor, options = {}) {
               .map((r) => ({ site: r.site, emitter: r.emitterClass, event: r.event, live: r.live }))
           : null,
       }
+      boundRecord(report)
       log(report)
       if (o.onReport) o.onReport(report)
     } catch (err) {
@@ -216,4 +253,4 @@ function startFromEnv(env, monitor) {
   })
 }
 
-module.exports = { leakReport, startFromEnv }
+module.exports = { leakReport, startFromEnv, boundRecord, MAX_LINE_BYTES, PATH_HOPS }
