@@ -10,6 +10,7 @@ const { auditOptions, envOptions } = require('./audit/options')
 const { envFlag } = require('./env')
 const { install, uninstall } = require('./audit/hooks')
 const { Recorder, BATCH_WORDS } = require('./audit/recorder')
+const { sourceMapsEnabled, sourceSite, sourceStack } = require('./audit/sites')
 
 // The originals, so the audit's own process listener is not audited.
 const processOn = EventEmitter.prototype.on
@@ -56,7 +57,7 @@ class ListenerAudit extends EventEmitter {
     for (const r of rows) {
       const row = byRow.get(r)
       if (row === undefined) continue
-      const stack = rec.info[r].stack
+      const { stack } = this.#shown(rec.info[r])
       if (this.#options.logSuspects) {
         process.stderr.write(
           `leakguard: listener leak suspect: ${row.live} live '${row.event}' listeners on ${row.emitterClass} ` +
@@ -76,12 +77,25 @@ class ListenerAudit extends EventEmitter {
     return this
   }
 
+  /**
+   * A row's site and stack as shown: under source maps, in the original
+   * source (mapped here, at report time, once per row: the add path only
+   * records the compiled position).
+   */
+  #shown(info) {
+    if (info.site === null || !sourceMapsEnabled()) return info
+    if (info.source === undefined) {
+      info.source = { site: sourceSite(info.site), stack: info.stack && sourceStack(info.stack) }
+    }
+    return info.source
+  }
+
   #rows() {
     const rec = this.#rec
     return rec.core.rows().map((s) => {
       const info = rec.info[s.row]
       return {
-        site: info.site,
+        site: this.#shown(info).site,
         emitterClass: info.emitterClass,
         event: typeof info.event === 'symbol' ? info.event.toString() : info.event,
         added: s.added,
@@ -144,7 +158,7 @@ class ListenerAudit extends EventEmitter {
     const rec = this.#rec
     const type = typeof w.type === 'symbol' || typeof w.type === 'string' ? w.type : String(w.type)
     const row = rec.lastRow(emitter, type)
-    const info = row < 0 ? null : rec.info[row]
+    const info = row < 0 ? null : this.#shown(rec.info[row])
     const entry = {
       emitterClass: emitter.constructor?.name || 'Object',
       event: typeof type === 'symbol' ? type.toString() : type,

@@ -3,7 +3,8 @@
 // and (when asked) not in node_modules. Uses structured frames so no stack
 // string is formatted on the hot path.
 const path = require('node:path')
-const { pathToFileURL } = require('node:url')
+const { findSourceMap } = require('node:module')
+const { pathToFileURL, fileURLToPath } = require('node:url')
 
 const libDir = path.join(__dirname, '..')
 const root = path.join(libDir, '..')
@@ -64,4 +65,42 @@ function formatStack(frames, from) {
   return s.slice(1)
 }
 
-module.exports = { captureFrames, userFrame, siteOf, formatStack }
+// ---- source maps: applied at report time, never on the add path ----
+
+/** Whether Node maps stack traces through source maps (--enable-source-maps, process.setSourceMapsEnabled). */
+function sourceMapsEnabled() {
+  if (typeof process.sourceMapsEnabled === 'boolean') return process.sourceMapsEnabled
+  const flag = /(^|\s)--enable-source-maps(\s|$)/
+  return process.execArgv.includes('--enable-source-maps') || flag.test(process.env.NODE_OPTIONS || '')
+}
+
+/** A 1-based position in `file` mapped through its source map as `source:line:column`, or null. */
+function sourcePosition(file, line, column) {
+  try {
+    // findEntry takes and gives 0-based lines and columns; a position it cannot map gives {}
+    const entry = findSourceMap(file)?.findEntry(line - 1, column - 1)
+    if (typeof entry?.originalSource !== 'string' || !(entry.originalLine >= 0)) return null
+    let source = entry.originalSource
+    // a path stays a path (CommonJS); an ES module's site is already a URL
+    if (!file.startsWith('file:') && source.startsWith('file:')) source = fileURLToPath(source)
+    return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`
+  } catch {
+    return null
+  }
+}
+
+/** `file:line:column` in the original source when a source map covers it, else as it is. */
+function sourceSite(site) {
+  const m = /^(.+):(\d+):(\d+)$/.exec(site)
+  return (m && sourcePosition(m[1], Number(m[2]), Number(m[3]))) ?? site
+}
+
+/** Each `at … (file:line:column)` line of a formatted stack, mapped as sourceSite() does. */
+function sourceStack(stack) {
+  return stack.replace(/^(\s*at (?:.*\()?)(.+?):(\d+):(\d+)(\)?)$/gm, (line, head, file, l, c, tail) => {
+    const mapped = sourcePosition(file, Number(l), Number(c))
+    return mapped === null ? line : head + mapped + tail
+  })
+}
+
+module.exports = { captureFrames, userFrame, siteOf, formatStack, sourceMapsEnabled, sourceSite, sourceStack }
