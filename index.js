@@ -1,29 +1,38 @@
 'use strict'
 // The public entry. Each capability's module in lib/ holds its API; the
 // environment hooks (startFromEnv, installFromEnv) stay internal to register.js.
-const cache = require('./lib/cache')
-const heap = require('./lib/heap')
-const audit = require('./lib/audit')
-const monitor = require('./lib/monitor')
-const metrics = require('./lib/metrics')
-const snapshot = require('./lib/snapshot')
-const report = require('./lib/leak-report')
+// The exports are one object literal of plain names, the form Node's CommonJS
+// lexer reads, so `import { auditListeners } from '…/index.js'` works from ESM.
+const { LRUCache, namedCaches } = require('./lib/cache')
+const {
+  compareSnapshots,
+  compareSnapshotsSync,
+  inspectSnapshot,
+  inspectSnapshotSync,
+  formatDiff,
+  formatInspect,
+} = require('./lib/heap')
+const { auditListeners, currentAudit } = require('./lib/audit')
+const { monitorMemory, MemoryMonitor } = require('./lib/monitor')
+const { registerMetrics } = require('./lib/metrics')
+const { writeSnapshot, installSnapshotSignal } = require('./lib/snapshot')
+const { leakReport } = require('./lib/leak-report')
 
 module.exports = {
-  LRUCache: cache.LRUCache,
-  namedCaches: cache.namedCaches,
-  compareSnapshots: heap.compareSnapshots,
-  compareSnapshotsSync: heap.compareSnapshotsSync,
-  inspectSnapshot: heap.inspectSnapshot,
-  inspectSnapshotSync: heap.inspectSnapshotSync,
-  formatDiff: heap.formatDiff,
-  formatInspect: heap.formatInspect,
-  auditListeners: audit.auditListeners,
-  currentAudit: audit.currentAudit,
-  monitorMemory: monitor.monitorMemory,
-  MemoryMonitor: monitor.MemoryMonitor,
-  registerMetrics: metrics.registerMetrics,
-  writeSnapshot: snapshot.writeSnapshot,
-  installSnapshotSignal: snapshot.installSnapshotSignal,
-  leakReport: report.leakReport,
+  LRUCache,
+  namedCaches,
+  compareSnapshots,
+  compareSnapshotsSync,
+  inspectSnapshot,
+  inspectSnapshotSync,
+  formatDiff,
+  formatInspect,
+  auditListeners,
+  currentAudit,
+  monitorMemory,
+  MemoryMonitor,
+  registerMetrics,
+  writeSnapshot,
+  installSnapshotSignal,
+  leakReport,
 }
