@@ -123,6 +123,74 @@ test('onInsert reports add, update and replace', () => {
   }, [['a', 'add'], ['a', 'replace'], ['a', 'update'], ['b', 'add'], ['b', 'update'], ['c', 'add'], ['a', 'add']])
 })
 
+// An onInsert hook may use the cache, even free the slot of the entry it is told
+// about: set() must not touch that slot afterwards, or JS and the core disagree.
+const POLICIES = [
+  ['lru', { max: 2, ttl: 1000 }],
+  ['lru maxSize', { maxSize: 10, sizeCalculation: () => 1, ttl: 1000 }],
+  ['tinylfu', { max: 2, ttl: 1000, policy: 'tinylfu' }],
+]
+
+test('onInsert that deletes the key it was told about', () => {
+  for (const [name, options] of POLICIES) {
+    const c = new LRUCache({ ...options, onInsert: (v, k, kind) => kind === 'replace' && c.delete(k) })
+    c.set('a', 1).set('a', 2)
+    assert.equal(c.size, 0, name)
+    c.set('b', 1).set('c', 2).set('d', 3)
+    assert.equal(c.get('d'), 3, name)
+    assert.equal(c.size, options.max ? 2 : 3, name)
+    assert.equal([...c.keys()].length, c.size, name)
+    c.clear()
+    assert.equal(c.size, 0, name)
+  }
+})
+
+test('onInsert that clears the cache and stores another entry', () => {
+  // Run in a child: before the fix, the next set() looped forever.
+  const { spawnSync } = require('node:child_process')
+  const script = `
+    const { LRUCache } = require(${JSON.stringify(require.resolve('..'))})
+    const out = []
+    for (const options of ${JSON.stringify(POLICIES.map(([, o]) => o).filter((o) => o.max))}) {
+      const c = new LRUCache({ ...options, onInsert: (v, k, kind) => {
+        if (k === 'a' && kind === 'replace') { c.clear(); c.set('x', 0) }
+      } })
+      c.set('p', 0).set('a', 1).set('a', 2)
+      const after = [...c.keys()]
+      c.set('b', 3).set('y', 4).set('z', 5)
+      out.push([after, c.size, c.get('z')])
+    }
+    console.log(JSON.stringify(out))`
+  const r = spawnSync(process.execPath, ['-e', script], { timeout: 10_000, encoding: 'utf8' })
+  assert.equal(r.signal, null, 'set() after the hook did not return')
+  assert.equal(r.stderr, '')
+  assert.deepEqual(JSON.parse(r.stdout), [[['x'], 2, 5], [['x'], 2, 5]])
+})
+
+test('onInsert runs once the entry is complete: an entry stored by the hook keeps its own TTL', () => {
+  for (const [name, options] of POLICIES) {
+    let t = 1000
+    const c = new LRUCache({
+      ...options,
+      ttlResolution: 0,
+      perf: { now: () => t },
+      onInsert: (v, k, kind) => {
+        if (k === 'a' && kind === 'replace') {
+          c.delete('a')
+          c.set('x', 0, { ttl: 50 })
+        }
+      },
+    })
+    c.set('a', 1).set('a', 2, { ttl: 5000 })
+    assert.equal(c.getRemainingTTL('x'), 50, name)
+    assert.equal(c.has('a'), false, name)
+    t += 100
+    assert.equal(c.get('x'), undefined, name)
+    assert.equal(c.purgeStale(), false, name)
+    assert.equal(c.size, 0, name)
+  }
+})
+
 /** A dispose that throws for chosen keys, recording every call. */
 function throwing(keys) {
   const calls = []

@@ -33,6 +33,13 @@ const OUT_LEN = 256
 const AHEAD = 128 // slots the core hands out per sync for inserts chosen in JS
 const NO_OPTIONS = Object.freeze({})
 
+/** A broken invariant between the JS side and the core, with the core's error code. */
+function internalError(message) {
+  const err = new Error(`LRUCache internal error: ${message}`)
+  err.code = 'ERR_LEAKGUARD_CACHE'
+  return err
+}
+
 /** A fetch in flight for a key: what `#vals` holds until fetchMethod settles. */
 class InFlight {
   constructor(controller, stale) {
@@ -395,7 +402,7 @@ class LRUCache {
   /** Picks the slot for a new entry from the ahead queue, evicting if full. */
   #chooseSlot() {
     const out = this.#out
-    for (;;) {
+    for (let synced = false; ; synced = true) {
       if (this.#map.size < this.#max) {
         if (this.#freePos < this.#freeEnd) return out[this.#freePos++]
       } else {
@@ -412,6 +419,9 @@ class LRUCache {
           return s
         }
       }
+      // A fresh sync always yields a candidate unless JS and the core disagree
+      // about which slots are resident: say so rather than spin.
+      if (synced) throw internalError(`no slot for an insert: ${this.#map.size} keys, max ${this.#max}`)
       this.#sync()
     }
   }
@@ -526,6 +536,7 @@ class LRUCache {
     if (ttl !== 0 && this.#starts === null) this.#enableTtl()
     if (this.#counts !== null && !inFlight) this.#counts.sets++ // a fetch counts once, when its value lands
     let s = this.#map.get(key)
+    let inserted // onInsert's kind, if it is to be called
     try {
       if (s === undefined) {
         const startAt = ttl ? (start === undefined ? this.#perf.now() : start) : 0
@@ -536,7 +547,7 @@ class LRUCache {
         }
         noUpdateTTL = true // the insert registered its TTL already
         if (status) status.set = 'add'
-        if (this.#onInsert !== undefined && !inFlight) this.#onInsert(value, key, 'add')
+        if (!inFlight) inserted = 'add'
       } else {
         const old = this.#vals[s]
         if (old !== value) {
@@ -571,13 +582,13 @@ class LRUCache {
               status.set = kind
               if (oldValue !== undefined) status.oldValue = oldValue
             }
-            if (this.#onInsert !== undefined) this.#onInsert(value, key, kind)
+            inserted = kind
           }
         } else {
           this.#touch(s)
           if (!inFlight) {
             if (status) status.set = 'update'
-            if (this.#onInsert !== undefined) this.#onInsert(value, key, 'update')
+            inserted = 'update'
           }
         }
       }
@@ -589,6 +600,8 @@ class LRUCache {
         status.entrySize = size
         status.totalCalculatedSize = this.#calculatedSize
       }
+      // Last, once the entry is complete: the hook may use the cache, even free `s`.
+      if (inserted !== undefined && this.#onInsert !== undefined) this.#onInsert(value, key, inserted)
     } finally {
       this.#flush()
     }
