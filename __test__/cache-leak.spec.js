@@ -79,3 +79,50 @@ test('caches work in worker threads, and terminating the workers is clean', asyn
   )
   assert.deepEqual(results, Array(4).fill([100, 999, undefined]))
 })
+
+test('a { max: 4 } cache holds about 1 KB of native buffers, not 49 KB', () => {
+  const out = child(`
+    const { LRUCache } = require('.')
+    const N = 2000
+    const perCache = (options) => {
+      global.gc()
+      const before = process.memoryUsage()
+      const keep = []
+      for (let i = 0; i < N; i++) keep.push(new LRUCache(options).set(i, i))
+      global.gc()
+      const after = process.memoryUsage()
+      return { external: (after.external - before.external) / N, rss: (after.rss - before.rss) / N, n: keep.length }
+    }
+    const small = perCache({ max: 4 })
+    const large = perCache({ max: 100000 })
+    // a sync loop of short-lived caches: their cores are freed only by finalizers
+    global.gc()
+    const rss0 = process.memoryUsage().rss
+    for (let i = 0; i < 20000; i++) new LRUCache({ max: 4 }).set(i, i)
+    const loop = (process.memoryUsage().rss - rss0) / 20000
+    console.log(JSON.stringify({ small, large, loop }))
+  `)
+  // the buffers were 49 KB whatever max; now under 1 KB for max 4, as before for a large max
+  assert.ok(out.small.external > 0 && out.small.external < 2048, `external per { max: 4 } cache: ${out.small.external} B`)
+  assert.ok(out.large.external > 40_000, `external per { max: 100000 } cache: ${out.large.external} B`)
+  assert.ok(out.loop < 16_384, `rss per dropped { max: 4 } cache in a sync loop: ${out.loop} B`)
+})
+
+test('a small access log wraps many times without losing the LRU order', () => {
+  const { LRUCache } = require('..')
+  const { LRUCache: Peer } = require('lru-cache')
+  const a = new LRUCache({ max: 5 })
+  const b = new Peer({ max: 5 })
+  let x = 7
+  for (let i = 0; i < 5000; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648
+    const k = x % 9
+    if (x % 3 === 0) {
+      a.set(k, i)
+      b.set(k, i)
+    } else {
+      assert.equal(a.get(k), b.get(k))
+    }
+  }
+  assert.deepEqual([...a.entries()], [...b.entries()])
+})

@@ -28,8 +28,13 @@ const {
 } = require('./cache/options')
 const { hashKey } = require('./cache/hash')
 
+// Buffer lengths, in entries. A cache of at most `max` entries gets buffers about
+// that long: a drain per `max` hits costs little, and a cache per tenant or per
+// request should not pay 49 KB off the heap for a 4096-entry log.
 const LOG_LEN = 4096
+const MIN_LOG_LEN = 64
 const OUT_LEN = 256
+const MIN_OUT_LEN = 16
 const AHEAD = 128 // slots the core hands out per sync for inserts chosen in JS
 const NO_OPTIONS = Object.freeze({})
 
@@ -172,7 +177,9 @@ class LRUCache {
     this.#memoMethod = o.memoMethod
     this.#hashing = policy !== 'lru'
     if (o.stats || o.name !== undefined) this.#counts = newCounts()
-    this.#core = coreCreate({ max, maxSize, policy, logLen: LOG_LEN, outLen: OUT_LEN })
+    const logLen = max === 0 ? LOG_LEN : Math.min(LOG_LEN, Math.max(MIN_LOG_LEN, 2 ** Math.ceil(Math.log2(max))))
+    const outLen = max === 0 ? OUT_LEN : Math.min(OUT_LEN, Math.max(MIN_OUT_LEN, max + 2))
+    this.#core = coreCreate({ max, maxSize, policy, logLen, outLen })
     cores.register(this, this.#core)
     this.#log = coreLog(this.#core)
     this.#logAt = coreLogAt(this.#core)
@@ -266,7 +273,7 @@ class LRUCache {
         let p = this.#pos
         log[p] = s
         if (this.#chooses) this.#stamps[s] = this.#epoch // so an insert does not take it as a victim
-        if (++p === LOG_LEN) {
+        if (++p === log.length) {
           coreDrain(this.#core, p)
           p = 0
         }
@@ -346,7 +353,7 @@ class LRUCache {
         let p = this.#pos
         log[p] = s
         if (this.#chooses) this.#stamps[s] = this.#epoch
-        if (++p === LOG_LEN) {
+        if (++p === log.length) {
           coreDrain(this.#core, p)
           p = 0
         }
@@ -371,9 +378,10 @@ class LRUCache {
   // ---- the general paths ----
 
   #touch(s) {
-    this.#log[this.#pos] = s
+    const log = this.#log
+    log[this.#pos] = s
     if (this.#chooses) this.#stamps[s] = this.#epoch // read only when inserts choose slots in JS
-    if (++this.#pos === LOG_LEN) {
+    if (++this.#pos === log.length) {
       coreDrain(this.#core, this.#pos)
       this.#pos = 0
     }
@@ -634,7 +642,7 @@ class LRUCache {
     let p = this.#pos
     this.#log[p] = slot | INSERT_FLAG
     this.#logAt[p] = at
-    if (++p === LOG_LEN) {
+    if (++p === this.#log.length) {
       coreDrain(this.#core, p)
       p = 0
     }
@@ -687,7 +695,7 @@ class LRUCache {
       return s === self
     }
     // copied, as the overflow is (nothing runs user code before #flush)
-    const slots = n < OUT_LEN ? this.#out.slice(1, n + 1) : coreTakeOverflow(this.#core)
+    const slots = n < this.#out.length ? this.#out.slice(1, n + 1) : coreTakeOverflow(this.#core)
     let hitSelf = false
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]
@@ -932,7 +940,7 @@ class LRUCache {
     const now = this.#perf.now()
     const n = coreTakeDue(this.#core, this.#take(), now)
     if (n === 0) return false
-    const due = n < OUT_LEN ? this.#out.slice(1, n + 1) : coreTakeOverflow(this.#core)
+    const due = n < this.#out.length ? this.#out.slice(1, n + 1) : coreTakeOverflow(this.#core)
     let deleted = false
     // The core has handed over these slots: all must be handled before a
     // throwing dispose can interrupt, or they would never be purged.
