@@ -508,3 +508,29 @@ test('evicting an entry whose stale value is being refreshed disposes that value
     await same(run(op, fetchOptions, ages), [['returned', { error: 'deleted' }], [], 0])
   }
 })
+
+test('the late value of an evicted fetch lands only where it evicts nothing', async () => {
+  await same(async (Ctor) => {
+    const out = []
+    for (const freeAgain of [false, true]) {
+      const src = source()
+      const c = new Ctor({ max: 1, fetchMethod: src.fetchMethod })
+      const a = settle(c.fetch('a', { allowStaleOnFetchAbort: true, ignoreFetchAbort: true }))
+      const b = settle(c.fetch('b')) // evicts a's fetch
+      if (freeAgain) {
+        src.calls[1].resolve('B')
+        await tick()
+        c.delete('b') // a's place is empty again
+      }
+      src.calls[0].resolve('late A')
+      await tick()
+      if (!freeAgain) src.calls[1].resolve('B')
+      out.push([await a, await b, [...c.entries()]])
+    }
+    return out
+  }, [
+    // the late value is dropped: b's fetch, which took a's place, is not evicted
+    [{ value: undefined }, { value: 'B' }, [['b', 'B']]],
+    [{ value: undefined }, { value: 'B' }, [['a', 'late A']]],
+  ])
+})

@@ -1240,7 +1240,7 @@ class LRUCache {
       }
       if (aborted && !ignoreAbort && !lateUpdate) return onFail(ac.signal.reason, proceed)
       const now = current()
-      if (now === f || (now === undefined && ignoreAbort && lateUpdate)) {
+      if (now === f || (now === undefined && ignoreAbort && lateUpdate && this.#hasRoom(key, value, options))) {
         if (value === undefined) {
           if (f.stale !== undefined) this.#vals[this.#map.get(key)] = f.stale
           else this.#delete(key, 'fetch')
@@ -1281,6 +1281,15 @@ class LRUCache {
       this.#vals[s] = f
     }
     return f
+  }
+
+  /** Whether a late fetch value for a key no longer cached would fit without evicting
+   * anything: lru-cache writes it only if the evicted entry's place is still empty. */
+  #hasRoom(key, value, options) {
+    if (this.#max !== 0 && this.#map.size >= this.#max) return false
+    if (this.#maxSize === 0) return true
+    const size = this.#entrySize(key, value, options.size || 0, options.sizeCalculation)
+    return this.#calculatedSize + size <= this.#maxSize
   }
 
   /** Returns the cached value, or computes it synchronously with memoMethod and caches it. */
