@@ -118,6 +118,27 @@ test('noUpdateTTL keeps the old TTL when a key is set again', () => {
   }, [100, 100, 3, 30, 500, 3])
 })
 
+test('purgeStale finds an entry whose future start was moved back by updateAgeOnGet/Has', () => {
+  for (const policy of ['lru', 'tinylfu']) {
+    for (const refresh of ['get', 'has']) {
+      same((Ctor) => {
+        const disposed = []
+        const { cache, clock } = clocked(Ctor, {
+          max: 4,
+          ttl: 5,
+          ...(Ctor === LRUCache ? { policy } : {}),
+          dispose: (v, k, r) => disposed.push(`${k}:${r}`),
+        })
+        cache.set('k', 'v', { start: 1006 }) // e.g. load()ed from a host whose clock ran ahead
+        if (refresh === 'get') cache.get('k', { updateAgeOnGet: true })
+        else cache.has('k', { updateAgeOnHas: true })
+        clock.t = 1006 // stale: 1006 - 1000 > 5
+        return [cache.purgeStale(), disposed, cache.size, cache.peek('k', { allowStale: true })]
+      }, [true, ['k:expire'], 0, undefined])
+    }
+  }
+})
+
 test('purgeStale deletes only stale entries with reason expire', () => {
   const script = (Ctor) => {
     const disposed = []

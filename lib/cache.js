@@ -886,10 +886,20 @@ class LRUCache {
     if (ttl && this.#ttlAutopurge) this.#armPurge(at)
   }
 
-  /** Restarts an entry's TTL from now. The core's expiry index keeps the earlier
-   * time: expiry is checked again when it comes due, so no native call is needed. */
+  /** Restarts an entry's TTL from now. The core's expiry index may keep an earlier
+   * time (expiry is checked again when it comes due), never a later one: only a
+   * start that lay in the future (set with `start`, or loaded) moves expiry earlier
+   * and needs a native call. */
   #refreshAge(s) {
-    if (this.#starts !== null && this.#ttls[s] !== 0) this.#starts[s] = this.#perf.now()
+    if (this.#starts === null || this.#ttls[s] === 0) return
+    const now = this.#perf.now()
+    const earlier = now < this.#starts[s]
+    this.#starts[s] = now
+    if (earlier) {
+      const at = now + this.#ttls[s]
+      coreSetExpiry(this.#core, this.#take(), s, at)
+      if (this.#ttlAutopurge) this.#armPurge(at)
+    }
   }
 
   /** On the cached clock, as get() judges staleness, which may lag a start read fresh
