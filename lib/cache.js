@@ -902,11 +902,12 @@ class LRUCache {
     }
   }
 
-  /** On the cached clock, as get() judges staleness, which may lag a start read fresh
-   * by set(): never more than the ttl (lru-cache can report more). */
+  /** On the cached clock, as get() judges staleness: the true time left, as
+   * lru-cache reports it. It exceeds the ttl for a start in the future, or while the
+   * cached clock lags a start read fresh by set(). */
   #remaining(s) {
     const ttl = this.#ttls[s]
-    return ttl === 0 ? Infinity : Math.min(ttl, ttl - (this.#now() - this.#starts[s]))
+    return ttl === 0 ? Infinity : ttl - (this.#now() - this.#starts[s])
   }
 
   #statusTtl(status, s) {
