@@ -103,9 +103,6 @@ struct Core {
     args: Arc<Buf<f64>>,
     scratch: Vec<u32>,
     overflow: Vec<u32>,
-    /// Bytes of the buffers above, reported to V8 as external memory while the
-    /// core lives, so that dropped caches raise GC pressure.
-    external: i64,
 }
 
 impl Core {
@@ -288,21 +285,15 @@ pub fn core_create(env: Env, options: CoreOptions) -> Result<f64> {
         None => Store::new(kind, limits),
     }
     .map_err(|e| to_js(&env, store_error(e)))?;
-    let (log_len, out_len) = (options.log_len as usize, options.out_len as usize);
-    let external = (log_len * (size_of::<u32>() + size_of::<f64>())
-        + out_len * size_of::<u32>()
-        + INSERT_ARGS * size_of::<f64>()) as i64;
     let core = Core {
         store,
-        log: Buf::new(log_len),
-        log_at: Buf::new(log_len),
-        out: Buf::new(out_len),
+        log: Buf::new(options.log_len as usize),
+        log_at: Buf::new(options.log_len as usize),
+        out: Buf::new(options.out_len as usize),
         args: Buf::new(INSERT_ARGS),
         scratch: Vec::new(),
         overflow: Vec::new(),
-        external,
     };
-    env.adjust_external_memory(external)?;
     Ok(TABLE.with(|t| {
         let mut t = t.borrow_mut();
         let index = t.free.pop().unwrap_or_else(|| {
@@ -317,25 +308,20 @@ pub fn core_create(env: Env, options: CoreOptions) -> Result<f64> {
 
 /// Frees a core. Its buffers live on while JS still holds their views.
 #[napi(catch_unwind)]
-pub fn core_free(env: Env, id: f64) -> Result<bool> {
-    let freed = TABLE.with(|t| {
+pub fn core_free(id: f64) -> bool {
+    TABLE.with(|t| {
         let mut t = t.borrow_mut();
         let index = (id % GEN_UNIT) as usize;
         let gen = (id / GEN_UNIT) as u32;
         if id < 0.0 || t.gens.get(index) != Some(&gen) || t.cores[index].is_none() {
-            return None;
+            return false;
         }
-        let core = t.cores[index].take();
+        t.cores[index] = None;
         // the generation moves on, so a stale id can never reach the next core here
         t.gens[index] = gen.wrapping_add(1) % (1 << 20);
         t.free.push(index);
-        core
-    });
-    let Some(core) = freed else { return Ok(false) };
-    let external = core.external;
-    drop(core);
-    env.adjust_external_memory(-external)?;
-    Ok(true)
+        true
+    })
 }
 
 /// How many cores are alive on this thread (for leak tests).
