@@ -204,8 +204,10 @@ struct State {
 /// the previous one by at least `min_slope` times a quarter's length (a step or
 /// a ramp shorter than half the window leaves a flat pair; a warm-up that levels
 /// off, a small last step), and the Theil–Sen slope of the newest quarter must
-/// be at least `min_slope` (a finished ramp is flat there).
-fn persists(pts: &[Point], min_slope: f64) -> bool {
+/// be at least `min_slope` (a finished ramp is flat there). With `stall`, the
+/// newest quarter must also not have fallen behind the older trend
+/// ([`stalled`]).
+fn persists(pts: &[Point], min_slope: f64, stall: bool) -> bool {
     let (first, last) = (pts[0].0, pts[pts.len() - 1].0);
     let quarter = (last - first) / 4.0;
     let mut medians = [0.0; 4];
@@ -225,10 +227,38 @@ fn persists(pts: &[Point], min_slope: f64) -> bool {
             None => return false,
         }
     }
+    let older = &pts[..pts.len() - newest.len()];
     medians
         .windows(2)
         .all(|w| w[1] - w[0] >= min_slope * quarter)
         && theil_sen(newest).is_some_and(|s| s >= min_slope)
+        && !(stall && stalled(older, newest, quarter))
+}
+
+/// Whether growth has stopped within the newest quarter: its points lie below
+/// the trend of the three older quarters, extended, by more than that trend
+/// gains in a quarter of a quarter and by more than twice the standard error
+/// of their median. A cache that fills for most of the judged span and then
+/// levels off passes the quarter tests on the fill alone (its newest quarter
+/// holds a few noisy points, still above the quarter before); it fails this
+/// one once its plateau has lasted about three quarters of a quarter. Under a
+/// steady leak, slow or fast, the newest quarter stays on the trend.
+fn stalled(older: &[Point], newest: &[Point], quarter: f64) -> bool {
+    let Some(slope) = theil_sen(older) else {
+        return false;
+    };
+    let resid = |pts: &[Point]| -> Vec<f64> { pts.iter().map(|&(t, v)| v - slope * t).collect() };
+    let mut old = resid(older);
+    let mut new = resid(newest);
+    let (Some(base), Some(level)) = (median(&mut old), median(&mut new)) else {
+        return false;
+    };
+    let mut dev: Vec<f64> = old.iter().map(|r| (r - base).abs()).collect();
+    // 1.4826 · MAD estimates σ; the median of n points has a standard error
+    // of about 1.25 σ / √n.
+    let sigma = 1.4826 * median(&mut dev).unwrap_or(0.0);
+    let se = 1.25 * sigma / (newest.len() as f64).sqrt();
+    base - level > (slope * quarter / 4.0).max(2.0 * se)
 }
 
 /// Keeps the series of one process and decides.
@@ -320,7 +350,7 @@ impl Monitor {
             // Not judged: the alarm state stands until rss can be judged again.
             self.states[3].last = Verdict::default();
         } else {
-            let v = self.judge(&self.rss.points());
+            let v = self.judge(&self.rss.points(), true);
             self.apply(3, v, &mut events);
         }
         events
@@ -330,11 +360,11 @@ impl Monitor {
         // Full-GC floors are the truest; they decide alone when there are
         // enough of them to judge.
         let major = self.after_major[i].points();
-        let by_major = self.judge(&major);
+        let by_major = self.judge(&major, true);
         if by_major.judged {
             return by_major;
         }
-        let mut v = self.judge(&self.after_any[i].points());
+        let mut v = self.judge(&self.after_any[i].points(), false);
         // Between full collections, minor-GC floors also climb with garbage
         // promoted to old space: a sawtooth with one tooth per full collection.
         // Under a leak the full-GC floors rise as fast; so full collections
@@ -355,6 +385,22 @@ impl Monitor {
                 v.flat = true;
             }
         }
+        // Growth must still be going on at the end. A full collection in the
+        // newest quarter drops the minor floors below their trend under a
+        // leak too, so their stall counts only if the full-GC floors of that
+        // quarter have fallen behind their own older trend as well.
+        if v.suspect {
+            let any = self.after_any[i].points();
+            let quarter = (v.end - v.start) / 4.0;
+            let q4 = v.end - quarter;
+            let split = any.partition_point(|p| p.0 < q4);
+            let k = major.partition_point(|p| p.0 < q4);
+            if stalled(&any[..split], &any[split..], quarter)
+                && stalled(&major[..k], &major[k..], quarter)
+            {
+                v.suspect = false;
+            }
+        }
         // A full collection in the newer half of the window bends the minor
         // floors down, leak or not, so their flat newer half says nothing on
         // its own: growth has stopped only if the full-GC floors agree, the
@@ -371,7 +417,10 @@ impl Monitor {
         v
     }
 
-    fn judge(&self, pts: &[Point]) -> Verdict {
+    /// `stall`: whether a newest quarter below the older trend vetoes the
+    /// alarm; not for the minor-GC floors, which a full collection in that
+    /// quarter drops back to the live heap under a leak too.
+    fn judge(&self, pts: &[Point], stall: bool) -> Verdict {
         let st = &self.settings;
         let mut v = Verdict {
             points: pts.len(),
@@ -399,7 +448,7 @@ impl Monitor {
         v.suspect = v.judged
             && slope >= limit
             && v.confidence.is_some_and(|c| c >= st.confidence)
-            && persists(pts, (limit / 2.0).max(slope / 3.0));
+            && persists(pts, (limit / 2.0).max(slope / 3.0), stall);
         v.flat = v.recent.is_some_and(|s| s < limit / 2.0);
         v
     }

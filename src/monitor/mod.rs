@@ -31,7 +31,9 @@
 //! 4. persistence: the median of each quarter of the window exceeds the one
 //!    before, and the newest quarter alone still grows, each at no less than
 //!    half the threshold and a third of the overall slope (growth spread over
-//!    the whole window, not bunched in one part of it).
+//!    the whole window, not bunched in one part of it), and has not fallen
+//!    behind the trend of the three older quarters (growth still going on at
+//!    the time of the alarm).
 //!
 //! Why these: memory readings are not Gaussian. A GC that ran late, a burst of
 //! in-flight requests or a cache fill puts single readings far off the line.
@@ -49,6 +51,12 @@
 //! followed by a plateau (a cache warming up, a deploy): its overall slope is
 //! steep and significant, but a rise shorter than half the window leaves two
 //! neighbouring quarters level, and once it is over the newest quarter is flat.
+//! Right after the warm-up the first judgements cover only half the window, so
+//! a fill can take up most of the span: its newest quarter then holds a few
+//! noisy points, still above the quarter before. It lies below the fill's
+//! trend, extended, once the plateau has lasted about three quarters of a
+//! quarter (about a minute with the defaults): a fill that goes on for more
+//! than about 0.4 × the window after the warm-up can still alarm.
 //!
 //! # Recovery
 //! An alarmed metric recovers when it is no longer suspected and the slope of

@@ -37,9 +37,10 @@ struct Sim {
     external: Box<dyn Fn(f64) -> f64>,
     /// Resident memory outside the heap at `t`.
     native: Box<dyn Fn(f64) -> f64>,
-    /// Time between minor GCs and between full GCs.
+    /// Time between minor GCs and between full GCs, and of the first full GC.
     minor_every: f64,
     major_every: f64,
+    first_major: f64,
     /// Garbage promoted per ms between full GCs (the old-space sawtooth).
     promoted_per_ms: f64,
     /// Noise amplitude of each reading, bytes.
@@ -54,6 +55,7 @@ impl Sim {
             native: Box::new(|_| 40.0 * MB),
             minor_every: 2.0 * S,
             major_every: 30.0 * S,
+            first_major: 0.0,
             promoted_per_ms: 0.0,
             noise: 3.0 * MB,
         }
@@ -66,7 +68,7 @@ impl Sim {
         let mut out = Vec::new();
         let step = 100.0;
         let mut t = 0.0;
-        let (mut next_minor, mut next_major, mut next_sample) = (0.0, 0.0, 0.0);
+        let (mut next_minor, mut next_major, mut next_sample) = (0.0, self.first_major, 0.0);
         let mut last_major = 0.0;
         while t <= end {
             let live = (self.live)(t);
@@ -326,4 +328,66 @@ fn settings_are_checked_with_messages_naming_the_value() {
         bad(|s| s.threshold_bytes_per_minute = f64::NAN),
         "thresholdBytesPerMinute must be a positive finite number, got NaN"
     );
+}
+
+/// The review's service: from the end of the warm-up (t = 0) a cache grows
+/// `rate` MB/min for `fill` seconds (forever if `None`), then stays; the floor
+/// wobbles by 5 MB every 20 s, full GCs come every `major` s from `first` s.
+fn warm_cache(rate: f64, fill: Option<f64>, major: f64, first: f64) -> Sim {
+    let end = fill.map_or(f64::INFINITY, |f| f * S);
+    let mut sim = Sim::flat(0.0);
+    sim.live = Box::new(move |t: f64| {
+        let wobble = if (t / (20.0 * S)) as i64 % 2 == 0 {
+            0.0
+        } else {
+            5.0 * MB
+        };
+        20.0 * MB + rate * MB * t.min(end) / MIN + wobble
+    });
+    sim.major_every = major * S;
+    sim.first_major = first * S;
+    sim.noise = 2.0 * MB;
+    sim
+}
+
+#[test]
+fn a_cache_that_fills_for_most_of_half_a_window_after_the_warm_up_never_alarms() {
+    // 12 MB/min for 250 s (210–260 s), then level: at the first judgements,
+    // 5 min after the warm-up, most of the judged span is the fill, and its
+    // newest quarter is level for about a minute.
+    for (fill, major, first) in [
+        (250.0, 15.0, 30.0),
+        (250.0, 20.0, 35.0),
+        (250.0, 25.0, 10.0),
+        (210.0, 15.0, 0.0),
+        (260.0, 15.0, 40.0),
+    ] {
+        let mut m = Monitor::new(settings()).unwrap();
+        let ev = warm_cache(12.0, Some(fill), major, first).run(&mut m, 20.0 * MIN);
+        assert_eq!(
+            ev,
+            vec![],
+            "fill {fill} s, full GC every {major} s from {first} s"
+        );
+    }
+}
+
+#[test]
+fn a_steady_leak_under_the_same_floors_alarms_at_the_first_judgements() {
+    // The same wobbling floors, growing for good: slow (about 30 KB/s) and fast.
+    for (rate, major) in [(1.8, 15.0), (1.8, 40.0), (3.0, 25.0), (57.0, 15.0)] {
+        let mut m = Monitor::new(settings()).unwrap();
+        let ev = warm_cache(rate, None, major, 0.0).run(&mut m, 20.0 * MIN);
+        let l = leaks(&ev);
+        assert_eq!(
+            kinds(&ev),
+            ["leak"],
+            "{rate} MB/min, full GC every {major} s"
+        );
+        assert!(
+            (5.0 * MIN..=6.5 * MIN).contains(&l[0].0),
+            "{rate} MB/min: alarm at {}",
+            l[0].0
+        );
+    }
 }
