@@ -307,3 +307,38 @@ test('a report past the line bound leaves out its last classes and listener rows
   assert.ok(Buffer.byteLength(JSON.stringify(huge)) <= MAX_LINE_BYTES)
   assert.match(huge.classes[0].retainedBy, /^…y+Z$/)
 })
+
+test("the report's snapshots do not use up the signal's rate limit, and wait for one being written", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-report-signal-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  // a fresh process: sequence numbers and the rate limit are per process
+  const script = `
+    const { writeSnapshot } = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const { writeReportSnapshot } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'snapshot.js'))})
+    const dir = ${JSON.stringify(dir)}
+    const name = (r) => require('node:path').basename(r.path)
+    ;(async () => {
+      const out = {}
+      out.baseline = name(await writeReportSnapshot({ dir }))
+      // as the signal's handler does: minIntervalMs 60 s
+      out.first = name(await writeSnapshot({ dir, minIntervalMs: 60_000, log: false }))
+      // a report while a signal snapshot is being written waits for it
+      const signal = writeSnapshot({ dir, log: false })
+      const report = writeReportSnapshot({ dir })
+      out.second = name(await signal)
+      out.target = name(await report)
+      console.log(JSON.stringify(out))
+    })().catch((err) => console.log(JSON.stringify({ error: err.code + ' ' + err.message })))
+  `
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let stdout = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  await new Promise((resolve) => child.on('exit', resolve))
+  const out = JSON.parse(stdout)
+  const end = (n) => new RegExp(`^${n.prefix}-\\d{8}T\\d{6}Z?-${HOST}-${child.pid}-${n.seq}\\.heapsnapshot$`)
+  assert.equal(out.error, undefined, out.error)
+  assert.match(out.baseline, end({ prefix: 'leakreport', seq: '\\d+' }))
+  assert.match(out.first, end({ prefix: 'heap', seq: '\\d+' }))
+  assert.match(out.second, end({ prefix: 'heap', seq: '\\d+' }))
+  assert.match(out.target, end({ prefix: 'leakreport', seq: '\\d+' }))
+})

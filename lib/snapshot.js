@@ -21,10 +21,18 @@ const { inspect } = require('node:util')
 const { optionError } = require('./errors')
 const { envFlag, envInt } = require('./env')
 
-// Per thread: one snapshot at a time, the time the last one started, and the
-// time the last failed before V8 paused the thread (one that never paused does
-// not use up minIntervalMs: only a short back-off, against a storm of retries).
-const state = { busy: false, lastStart: -Infinity, lastFailure: -Infinity, seq: 0 }
+// Per thread: one snapshot at a time, whoever takes it (each briefly needs
+// about as much memory again as the heap), and `idle`, settled when it ends.
+// Per kind of snapshot (`heap` for writeSnapshot and the signal, `leakreport`
+// for the report): the time the last one started and the time the last failed
+// before V8 paused the thread (one that never paused does not use up
+// minIntervalMs: only a short back-off, against a storm of retries).
+const state = { busy: false, idle: Promise.resolve(), seq: 0 }
+const kinds = new Map()
+const kindState = (prefix) => {
+  if (!kinds.has(prefix)) kinds.set(prefix, { lastStart: -Infinity, lastFailure: -Infinity })
+  return kinds.get(prefix)
+}
 const FAILED_BACKOFF_MS = 1000
 
 /** One structured line on stderr, as every leakguard log line. */
@@ -140,7 +148,10 @@ async function writeSnapshot(options = {}) {
  * The leak report's snapshots: named `leakreport-…`, which rotation (of
  * `heap-…` files) never matches; the report bounds its files itself.
  */
-function writeReportSnapshot({ dir, gzip }) {
+async function writeReportSnapshot({ dir, gzip }) {
+  // never limited by the signal's minIntervalMs (the report has its own); it
+  // waits for a snapshot being written instead of failing as busy
+  while (state.busy) await state.idle
   return write(checkOptions({ dir, gzip, keep: 0, log: false }), 'leakreport')
 }
 
@@ -148,9 +159,10 @@ function writeReportSnapshot({ dir, gzip }) {
  * Whether a snapshot may start now under `minIntervalMs`: null if so, else
  * `{ reason, retryAfterMs, message }` (retryAfterMs null while one is written).
  */
-function refusal(minIntervalMs, now = performance.now()) {
+function refusal(minIntervalMs, now = performance.now(), prefix = 'heap') {
   if (state.busy) return { reason: 'busy', retryAfterMs: null, message: 'a heap snapshot is already being written' }
-  const since = now - state.lastStart
+  const kind = kindState(prefix)
+  const since = now - kind.lastStart
   if (since < minIntervalMs) {
     return {
       reason: 'rate',
@@ -159,7 +171,7 @@ function refusal(minIntervalMs, now = performance.now()) {
     }
   }
   const backoff = Math.min(minIntervalMs, FAILED_BACKOFF_MS)
-  const sinceFailure = now - state.lastFailure
+  const sinceFailure = now - kind.lastFailure
   if (sinceFailure < backoff) {
     return {
       reason: 'failed',
@@ -172,13 +184,18 @@ function refusal(minIntervalMs, now = performance.now()) {
 
 async function write(o, prefix) {
   const started = performance.now()
-  const refused = refusal(o.minIntervalMs, started)
+  const refused = refusal(o.minIntervalMs, started, prefix)
   if (refused) {
     throw snapshotError(refused.reason === 'busy' ? 'ERR_LEAKGUARD_SNAPSHOT_BUSY' : 'ERR_LEAKGUARD_SNAPSHOT_RATE', refused.message)
   }
+  const kind = kindState(prefix)
   state.busy = true
-  const previousStart = state.lastStart
-  state.lastStart = started
+  let settle
+  state.idle = new Promise((resolve) => {
+    settle = resolve
+  })
+  const previousStart = kind.lastStart
+  kind.lastStart = started
   let capture
   let paused = false
   try {
@@ -227,12 +244,13 @@ async function write(o, prefix) {
     capture?.abort()
     if (!paused) {
       // nothing cost the process a pause: retrying soon is fine
-      state.lastStart = previousStart
-      state.lastFailure = performance.now()
+      kind.lastStart = previousStart
+      kind.lastFailure = performance.now()
     }
     throw asSnapshotError(err)
   } finally {
     state.busy = false
+    settle()
   }
 }
 
