@@ -26,11 +26,12 @@ const { envFlag, envInt } = require('./env')
 // Per kind of snapshot (`heap` for writeSnapshot and the signal, `leakreport`
 // for the report): the time the last one started and the time the last failed
 // before V8 paused the thread (one that never paused does not use up
-// minIntervalMs: only a short back-off, against a storm of retries).
-const state = { busy: false, idle: Promise.resolve(), seq: 0 }
+// minIntervalMs: only a short back-off, against a storm of retries), and the
+// sequence numbers in the file names, so the report's never shift the signal's.
+const state = { busy: false, idle: Promise.resolve() }
 const kinds = new Map()
 const kindState = (prefix) => {
-  if (!kinds.has(prefix)) kinds.set(prefix, { lastStart: -Infinity, lastFailure: -Infinity })
+  if (!kinds.has(prefix)) kinds.set(prefix, { lastStart: -Infinity, lastFailure: -Infinity, seq: 0 })
   return kinds.get(prefix)
 }
 const FAILED_BACKOFF_MS = 1000
@@ -209,7 +210,7 @@ async function write(o, prefix) {
       throw snapshotError('ERR_LEAKGUARD_SNAPSHOT_DISK', msg)
     }
     // unique within the process: worker threads number theirs apart
-    const seq = (isMainThread ? 0 : threadId * 100_000) + ++state.seq
+    const seq = (isMainThread ? 0 : threadId * 100_000) + ++kind.seq
     capture = new SnapshotCapture(o.dir, snapshotFileName(prefix, HOST, process.pid, seq, o.gzip), o.gzip)
     const t0 = performance.now()
     paused = true
