@@ -225,3 +225,24 @@ test('cache counters stay monotonic per name when a named cache is garbage colle
   assert.deepEqual(between, { hits_total: 101, misses_total: 1, evictions_total: 1, expirations_total: 0, entries: 1, size: 0 })
   assert.deepEqual(after, { hits_total: 102, misses_total: 1, evictions_total: 1, expirations_total: 0, entries: 1, size: 0 })
 })
+
+test('cluster mode: AggregatorRegistry keeps memory_leak_suspected at 1 when two workers alarm, and sums the rest', async (t) => {
+  const monitor = monitorMemory({ intervalMs: 20, windowMs: 2000, minSamples: 8, warmupMs: 0 })
+  t.after(() => monitor.stop())
+  // What each worker sends the primary: its registry as JSON, here with an alarm held.
+  const worker = async () => {
+    const register = new client.Registry()
+    registerMetrics(register, { monitor })
+    const json = await register.getMetricsAsJSON()
+    for (const m of json) {
+      if (m.name === 'leakguard_memory_leak_suspected' || m.name === 'leakguard_memory_leak_alarms_total') {
+        m.values = [{ labels: { metric: 'heapUsed' }, value: 1 }]
+      }
+    }
+    return json
+  }
+  const merged = client.AggregatorRegistry.aggregate([await worker(), await worker()])
+  const value = async (name) => (await merged.getSingleMetric(name).get()).values.find((v) => v.labels.metric === 'heapUsed').value
+  assert.equal(await value('leakguard_memory_leak_suspected'), 1)
+  assert.equal(await value('leakguard_memory_leak_alarms_total'), 2)
+})

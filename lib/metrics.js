@@ -40,11 +40,14 @@ function monitorCollectors(client, p, registers, pick) {
     return m ? m.status().metrics : null
   }
   // One series per monitored metric; `read` returns the value, or null for none yet.
-  const perMetric = (Type, name, help, read) =>
+  // `aggregator`: how prom-client's AggregatorRegistry merges cluster workers
+  // (default 'sum': the cluster's floors, growth and alarm counts add up).
+  const perMetric = (Type, name, help, read, aggregator = 'sum') =>
     new Type({
       name: `${p}${name}`,
       help,
       labelNames: ['metric'],
+      aggregator,
       registers,
       collect() {
         this.reset()
@@ -74,7 +77,8 @@ function monitorCollectors(client, p, registers, pick) {
     client.Gauge,
     'memory_leak_suspected',
     '1 while the leak monitor holds a leak alarm on the metric, else 0.',
-    (m) => (m.suspected ? 1 : 0)
+    (m) => (m.suspected ? 1 : 0),
+    'max' // in cluster mode: 1 while any worker holds an alarm, never 2
   )
   const alarms = perMetric(client.Counter, 'memory_leak_alarms_total', 'Leak alarms raised by the leak monitor.', (m) => m.alarms)
   return [floor, growth, suspected, alarms]
