@@ -295,14 +295,23 @@ test('SIGUSR1 and uncatchable signals are refused with a logged reason', async (
   }
   assert.throws(() => installSnapshotSignal({ signal: 'SIGUSR1' }), {
     name: 'RangeError',
-    message: "writeSnapshot: signal SIGUSR1 is refused: Node's inspector owns SIGUSR1",
+    message: "installSnapshotSignal: signal SIGUSR1 is refused: Node's inspector owns SIGUSR1",
   })
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGTSTP', 'SIGCONT', 'SIGCHLD']) {
-    assert.throws(() => installSnapshotSignal({ signal }), { name: 'RangeError', message: new RegExp(`^writeSnapshot: signal ${signal} is refused: `) })
+    assert.throws(() => installSnapshotSignal({ signal }), { name: 'RangeError', message: new RegExp(`^installSnapshotSignal: signal ${signal} is refused: `) })
   }
   assert.throws(() => installSnapshotSignal({ signal: 'SIGFOO' }), {
     name: 'RangeError',
-    message: 'writeSnapshot: signal SIGFOO is refused: SIGFOO is not a signal on this platform',
+    message: 'installSnapshotSignal: signal SIGFOO is refused: SIGFOO is not a signal on this platform',
+  })
+  // every option error names the function called, the ones it shares with writeSnapshot too
+  assert.throws(() => installSnapshotSignal({ sig: 'SIGHUP' }), {
+    name: 'TypeError',
+    message: 'installSnapshotSignal: unknown option "sig"; known: dir, gzip, keep, minIntervalMs, log, onSnapshot, signal, onSignal',
+  })
+  assert.throws(() => installSnapshotSignal({ keep: -1 }), {
+    name: 'RangeError',
+    message: 'installSnapshotSignal: keep must be a non-negative integer, got -1',
   })
 })
 

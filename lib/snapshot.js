@@ -45,8 +45,9 @@ function show(v) {
   return inspect(v, { depth: 0, breakLength: Infinity, maxStringLength: 60 })
 }
 
-function badOption(Ctor, message) {
-  return optionError(Ctor, `writeSnapshot: ${message}`)
+// `fn`: the function the caller called, named in the message.
+function badOption(Ctor, message, fn = 'writeSnapshot') {
+  return optionError(Ctor, `${fn}: ${message}`)
 }
 
 function snapshotError(code, message, cause) {
@@ -71,39 +72,39 @@ function asSnapshotError(err) {
 }
 const NO_SPACE = /ENOSPC|EDQUOT|no space left on device|disk quota exceeded|os error (?:28|122)\)/i
 
-function int(name, value, fallback) {
+function int(name, value, fallback, fn) {
   if (value === undefined) return fallback
-  if (typeof value !== 'number') throw badOption(TypeError, `${name} must be a number, got ${show(value)}`)
+  if (typeof value !== 'number') throw badOption(TypeError, `${name} must be a number, got ${show(value)}`, fn)
   if (!Number.isInteger(value) || value < 0) {
-    throw badOption(RangeError, `${name} must be a non-negative integer, got ${show(value)}`)
+    throw badOption(RangeError, `${name} must be a non-negative integer, got ${show(value)}`, fn)
   }
   return value
 }
 
 const OPTIONS = ['dir', 'gzip', 'keep', 'minIntervalMs', 'log', 'onSnapshot']
 
-function checkOptions(o, known = OPTIONS) {
-  if (o === null || typeof o !== 'object') throw badOption(TypeError, `options must be an object, got ${show(o)}`)
+function checkOptions(o, known = OPTIONS, fn = 'writeSnapshot') {
+  if (o === null || typeof o !== 'object') throw badOption(TypeError, `options must be an object, got ${show(o)}`, fn)
   for (const key of Object.keys(o)) {
     // a typo such as `dirr` would otherwise write into the working directory
-    if (!known.includes(key)) throw badOption(TypeError, `unknown option ${JSON.stringify(key)}; known: ${known.join(', ')}`)
+    if (!known.includes(key)) throw badOption(TypeError, `unknown option ${JSON.stringify(key)}; known: ${known.join(', ')}`, fn)
   }
   if (o.dir !== undefined && (typeof o.dir !== 'string' || o.dir === '')) {
-    throw badOption(TypeError, `dir must be a non-empty string, got ${show(o.dir)}`)
+    throw badOption(TypeError, `dir must be a non-empty string, got ${show(o.dir)}`, fn)
   }
   for (const name of ['gzip', 'log']) {
     if (o[name] !== undefined && typeof o[name] !== 'boolean') {
-      throw badOption(TypeError, `${name} must be a boolean, got ${show(o[name])}`)
+      throw badOption(TypeError, `${name} must be a boolean, got ${show(o[name])}`, fn)
     }
   }
   if (o.onSnapshot !== undefined && typeof o.onSnapshot !== 'function') {
-    throw badOption(TypeError, `onSnapshot must be a function, got ${show(o.onSnapshot)}`)
+    throw badOption(TypeError, `onSnapshot must be a function, got ${show(o.onSnapshot)}`, fn)
   }
   return {
     dir: path.resolve(o.dir ?? process.cwd()),
     gzip: o.gzip ?? false,
-    keep: int('keep', o.keep, 5),
-    minIntervalMs: int('minIntervalMs', o.minIntervalMs, 0),
+    keep: int('keep', o.keep, 5, fn),
+    minIntervalMs: int('minIntervalMs', o.minIntervalMs, 0, fn),
     log: o.log ?? true,
     onSnapshot: o.onSnapshot,
   }
@@ -300,16 +301,17 @@ const DROP_LOG_MS = 10_000
  * disk) holds the next back only 1 s. Returns a function that removes the handler.
  */
 function installSnapshotSignal(options = {}) {
+  const FN = 'installSnapshotSignal'
   const { signal = 'SIGUSR2', onSignal, ...rest } = options
   if (typeof signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(signal)) {
-    throw badOption(TypeError, `signal must be a signal name such as "SIGUSR2", got ${show(signal)}`)
+    throw badOption(TypeError, `signal must be a signal name such as "SIGUSR2", got ${show(signal)}`, FN)
   }
   const refused = signalRefusal(signal, `signal ${signal}`)
-  if (refused) throw badOption(RangeError, refused)
+  if (refused) throw badOption(RangeError, refused, FN)
   if (!isMainThread) {
-    throw badOption(RangeError, 'signals reach only the main thread: install the handler there (writeSnapshot works in workers)')
+    throw badOption(RangeError, 'signals reach only the main thread: install the handler there (writeSnapshot works in workers)', FN)
   }
-  const o = checkOptions({ minIntervalMs: 60_000, ...rest }, [...OPTIONS, 'signal', 'onSignal'])
+  const o = checkOptions({ minIntervalMs: 60_000, ...rest }, [...OPTIONS, 'signal', 'onSignal'], FN)
   if (installed) installed()
   let dropped = 0 // since the last snapshot
   let unlogged = 0 // since the last snapshot-dropped line
