@@ -342,3 +342,29 @@ test("the report's snapshots neither use up the signal's rate limit nor shift it
   assert.match(out.second, end({ prefix: 'heap', seq: 2 }))
   assert.match(out.target, end({ prefix: 'leakreport', seq: 2 }))
 })
+
+test('an onReport hook that throws is logged as a hook failure, not as a failed report', { timeout: 60_000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-report-hook-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const { lines, waitFor } = captureLog(t)
+  const monitor = new EventEmitter()
+  const r = leakReport(monitor, {
+    dir,
+    baselineAfterMs: 0,
+    minIntervalMs: 0,
+    onReport() {
+      throw new Error('my uploader failed')
+    },
+  })
+  t.after(() => r.stop())
+  await waitFor((l) => l.event === 'leak-report-baseline')
+  monitor.emit('leak', { metric: 'heapUsed', bytesPerMinute: 1e6, since: Date.now(), confidence: 0.999 })
+  const failed = await waitFor((l) => l.event === 'leak-report-hook-failed' || l.event === 'leak-report-failed', 30_000)
+  assert.equal(failed.event, 'leak-report-hook-failed', JSON.stringify(failed))
+  const report = lines.find((l) => l.event === 'leak-report')
+  assert.equal(failed.target, report.target)
+  assert.equal(failed.message, 'my uploader failed')
+  assert.equal(lines.filter((l) => l.event === 'leak-report-failed').length, 0)
+  // the baseline stays: the next alarm reports again
+  assert.ok(fs.existsSync(report.base))
+})

@@ -158,6 +158,13 @@ function leakReport(monitor, options = {}) {
   const timer = setTimeout(takeBaseline, o.baselineAfterMs)
   timer.unref()
 
+  // The user's hook, not awaited (a slow upload never holds the next report
+  // back): what it throws or rejects with is its own failure, not the report's.
+  const callHook = (report) =>
+    Promise.resolve()
+      .then(() => o.onReport(report))
+      .catch((err) => log({ event: 'leak-report-hook-failed', target: report.target, message: String(err?.message ?? err) }))
+
   const onLeak = async (alarm) => {
     if (busy || performance.now() - lastReport < o.minIntervalMs) return
     if (baseline !== null && !fs.existsSync(baseline)) {
@@ -215,7 +222,7 @@ function leakReport(monitor, options = {}) {
       }
       boundRecord(report)
       log(report)
-      if (o.onReport) o.onReport(report)
+      if (o.onReport) callHook(report)
     } catch (err) {
       log({ event: 'leak-report-failed', stage: 'compare', code: err.code, message: err.message })
       if (!fs.existsSync(baseline)) baseline = null // taken again on the next alarm
