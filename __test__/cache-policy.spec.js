@@ -167,6 +167,39 @@ test('tinylfu keeps hot keys through a scan that flushes lru', () => {
   assert.ok(result.tinylfu >= 45, `tinylfu kept ${result.tinylfu} of 50 hot keys`)
 })
 
+test('tinylfu keeps its admission under max and maxSize when max is the bound that fills it', () => {
+  // Sizes of 3 against a maxSize of a million: 100 entries fill the cache long
+  // before their sizes do. The window must still be a small share of the
+  // entries, or every entry sits in it and the cache is plain LRU.
+  const hotAfterScan = (options) => {
+    const c = new LRUCache({ ...options, policy: 'tinylfu' })
+    for (let round = 0; round < 20; round++) for (let k = 0; k < 50; k++) c.get(k) ?? c.set(k, k)
+    for (let k = 1000; k < 3000; k++) c.get(k) ?? c.set(k, k)
+    let hot = 0
+    for (let k = 0; k < 50; k++) hot += c.has(k) ? 1 : 0
+    return hot
+  }
+  const sized = { sizeCalculation: () => 3 }
+  assert.ok(hotAfterScan({ max: 100 }) >= 45)
+  assert.ok(hotAfterScan({ max: 100, maxSize: 1e6, ...sized }) >= 45, 'max binds')
+  assert.ok(hotAfterScan({ max: 1e6, maxSize: 300, ...sized }) >= 45, 'maxSize binds')
+  // A loop a little larger than the cache: LRU never hits, admission keeps most of it.
+  const loop = (options) => {
+    const c = new LRUCache(options)
+    let hits = 0
+    for (let i = 0; i < 60_000; i++) {
+      const k = i % 1200
+      if (c.get(k) !== undefined) hits++
+      else c.set(k, k)
+    }
+    return hits / 60_000
+  }
+  const both = { max: 1000, maxSize: 1e9, ...sized }
+  assert.equal(loop({ ...both, policy: 'lru' }), 0)
+  const ratio = loop({ ...both, policy: 'tinylfu' })
+  assert.ok(ratio > 0.6, `tinylfu hit ratio ${ratio} on a loop over max + maxSize`)
+})
+
 test('policy option errors name the value', () => {
   assert.throws(() => new LRUCache({ max: 1, policy: 'fifo' }), {
     name: 'RangeError',

@@ -101,7 +101,15 @@ fn run(kind: PolicyKind, limits: Limits, seed: u64, ops: u32) {
     }
 }
 
-const LIMITS: [(u32, u64); 6] = [(1, 0), (3, 0), (16, 0), (0, 10), (0, 60), (12, 40)];
+const LIMITS: [(u32, u64); 7] = [
+    (1, 0),
+    (3, 0),
+    (16, 0),
+    (0, 10),
+    (0, 60),
+    (12, 40),
+    (8, 1000),
+];
 
 #[test]
 fn lru_bookkeeping_matches_the_model() {

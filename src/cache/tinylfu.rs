@@ -307,6 +307,14 @@ pub struct TinyLfu {
     window_max: u64,
     protected_max: u64,
     protected_share: f64,
+    /// Under a weight limit and an entry limit both, whichever binds fills the
+    /// cache, so the window and protected have a target in entries too, the
+    /// same share of `max_entries` as their cost targets are of the capacity.
+    /// `u64::MAX` (no bound) for a single limit, where costs say it all.
+    max_entries: u64,
+    window_max_n: u64,
+    protected_max_n: u64,
+    protected_len: u64,
     sketch: Sketch,
     /// Hill climbing, when enabled ([`Tuning::step`] > 0 and a bounded cache).
     climber: Option<Climber>,
@@ -387,6 +395,14 @@ impl TinyLfu {
             window_max: 0,
             protected_max: 0,
             protected_share: t.protected,
+            max_entries: if weighted && limits.max_entries != 0 {
+                limits.max_entries as u64
+            } else {
+                u64::MAX
+            },
+            window_max_n: u64::MAX,
+            protected_max_n: u64::MAX,
+            protected_len: 0,
             sketch: Sketch::new(entries, t.counters_per_entry, t.sample_factor, t.doorkeeper),
             climber: (first_step > 0.0).then_some(Climber {
                 period,
@@ -434,6 +450,40 @@ impl TinyLfu {
         self.window_max = self.window_target.round() as u64;
         let main = self.capacity - self.window_max;
         self.protected_max = (main as f64 * self.protected_share) as u64;
+        if self.max_entries != u64::MAX {
+            let n = self.max_entries;
+            let share = self.window_target / cap;
+            self.window_max_n = ((share * n as f64).round() as u64).clamp(1, n);
+            self.protected_max_n = ((n - self.window_max_n) as f64 * self.protected_share) as u64;
+        }
+    }
+
+    /// Whether the window holds more than its target, in cost or in entries.
+    fn window_over(&self) -> bool {
+        self.window_cost > self.window_max || u64::from(self.window.len()) > self.window_max_n
+    }
+
+    /// Whether protected holds more than its target, in cost or in entries.
+    fn protected_over(&self) -> bool {
+        self.protected_cost > self.protected_max || self.protected_len > self.protected_max_n
+    }
+
+    /// Whether the cache is within both of the store's limits.
+    fn has_room(&self) -> bool {
+        (self.capacity == 0 || self.total_cost() <= self.capacity)
+            && u64::from(self.window.len() + self.main.len()) <= self.max_entries
+    }
+
+    /// How far a ghost hit on an entry of `cost` moves the window: its cost or,
+    /// when entries are bounded too, the cost of one entry's share of the
+    /// capacity if that is more (the bound that fills the cache is the one
+    /// whose share the entry takes).
+    fn step_cost(&self, cost: u64) -> f64 {
+        if self.max_entries == u64::MAX {
+            cost as f64
+        } else {
+            (cost as f64).max(self.capacity as f64 / self.max_entries as f64)
+        }
     }
 
     fn seg_cost(&mut self, seg: u8) -> &mut u64 {
@@ -462,6 +512,7 @@ impl TinyLfu {
         }
         let cost = self.cost_of(slot);
         *self.seg_cost(seg) -= cost;
+        self.protected_len -= u64::from(seg == PROTECTED);
         self.links[slot].segment = NONE;
     }
 
@@ -496,6 +547,7 @@ impl TinyLfu {
         }
         let cost = self.cost_of(slot);
         *self.seg_cost(seg) += cost;
+        self.protected_len += u64::from(seg == PROTECTED);
         self.links[slot].segment = seg;
     }
 
@@ -510,12 +562,13 @@ impl TinyLfu {
 
     /// Demotes the protected segment's overflow to probation.
     fn fit_protected(&mut self) {
-        while self.protected_cost > self.protected_max && self.split != NIL {
+        while self.protected_over() && self.split != NIL {
             let t = self.split;
             self.split = self.links.prev(t);
             let cost = self.cost_of(t);
             self.protected_cost -= cost;
             self.probation_cost += cost;
+            self.protected_len -= 1;
             self.links[t].segment = PROBATION;
         }
     }
@@ -561,7 +614,7 @@ impl TinyLfu {
         } = self;
         let mut links = links.view();
         let (mut main_l, mut split_l) = (*main, *split);
-        let mut promoted = 0;
+        let (mut promoted, mut promoted_n) = (0, 0);
         let mut left = limit;
         let mut rest = hits.iter();
         while left != 0 {
@@ -594,6 +647,9 @@ impl TinyLfu {
                 links[slot].segment = PROTECTED;
                 promoted +=
                     (seg == PROBATION) as u64 * if WEIGHTED { cost[slot as usize] } else { 1 };
+                if WEIGHTED {
+                    promoted_n += (seg == PROBATION) as u64;
+                }
             }
             let m = &mut links[slot];
             m.freq += (m.freq < 15) as u8;
@@ -602,6 +658,7 @@ impl TinyLfu {
         (*main, *split) = (main_l, split_l);
         self.probation_cost -= promoted;
         self.protected_cost += promoted;
+        self.protected_len += if WEIGHTED { promoted_n } else { promoted };
         (hits.len() - rest.len(), limit - left)
     }
 
@@ -635,7 +692,7 @@ impl TinyLfu {
 
     /// Moves the window's overflow into probation (no eviction involved).
     fn drain_window(&mut self) {
-        while self.window_cost > self.window_max {
+        while self.window_over() {
             let Some(t) = self.window.tail() else { break };
             self.move_to(t, PROBATION);
         }
@@ -710,7 +767,7 @@ impl TinyLfu {
     }
 
     fn choose_victim(&mut self) -> Option<u32> {
-        if self.window_cost > self.window_max {
+        if self.window_over() {
             let candidate = self.window.tail()?;
             let Some(victim) = self.main_victim() else {
                 return Some(candidate);
@@ -742,7 +799,7 @@ impl TinyLfu {
         } else {
             dir
         };
-        self.move_window(self.streak * self.ghost_step * cost as f64);
+        self.move_window(self.streak * self.ghost_step * self.step_cost(cost));
     }
 
     /// Tells the guard which sampled slots were hit since it was last told,
@@ -889,6 +946,22 @@ impl TinyLfu {
                 return Err(format!("{name}: cost {c} walked, {cost} recorded"));
             }
         }
+        if u64::from(walked[2].0) != self.protected_len {
+            return Err(format!(
+                "protected: {} slots walked, {} recorded",
+                walked[2].0, self.protected_len
+            ));
+        }
+        if self.max_entries != u64::MAX
+            && (self.window_max_n > self.max_entries
+                || self.protected_max_n > self.max_entries - self.window_max_n
+                || self.protected_len > self.protected_max_n)
+        {
+            return Err(format!(
+                "entry targets window {} protected {} (holding {}) exceed max {}",
+                self.window_max_n, self.protected_max_n, self.protected_len, self.max_entries
+            ));
+        }
         let seen = walked.iter().map(|w| w.0).sum::<u32>();
         let marked = self.links.tags().filter(|m| m.segment != NONE).count() as u32;
         if marked != seen {
@@ -1005,7 +1078,7 @@ impl Policy for TinyLfu {
         self.push(slot, WINDOW);
         // While the cache has room, the window's overflow joins the main space
         // unopposed; once full, `victim` makes it compete.
-        if self.capacity == 0 || self.total_cost() <= self.capacity {
+        if self.has_room() {
             self.drain_window();
         }
     }
@@ -1057,6 +1130,7 @@ impl Policy for TinyLfu {
         self.window_cost = 0;
         self.probation_cost = 0;
         self.protected_cost = 0;
+        self.protected_len = 0;
     }
 
     fn for_each(&self, reverse: bool, f: &mut dyn FnMut(u32) -> bool) {
