@@ -200,6 +200,30 @@ test('tinylfu keeps its admission under max and maxSize when max is the bound th
   assert.ok(ratio > 0.6, `tinylfu hit ratio ${ratio} on a loop over max + maxSize`)
 })
 
+test('tinylfu: an entry admitted over probation is not evicted by the evictions that make room for it', () => {
+  // 'x' was hot at size 1, so back at size 60 its count beats probation's
+  // victim. Room for it then takes more evictions: they must not reach 'x'
+  // itself, which would leave the cache without it and without the entries
+  // evicted for it.
+  const evicted = []
+  const c = new LRUCache({
+    maxSize: 100,
+    sizeCalculation: (v) => v.size,
+    policy: 'tinylfu',
+    dispose: (v, k, reason) => reason === 'evict' && evicted.push(k),
+  })
+  c.set('x', { size: 1 })
+  for (let i = 0; i < 10; i++) c.get('x')
+  c.delete('x')
+  for (let k = 0; k < 100; k++) c.set(k, { size: 1 })
+  for (let round = 0; round < 5; round++) for (let k = 0; k < 100; k++) c.get(k)
+  assert.deepEqual(evicted, [])
+  c.set('x', { size: 60 })
+  assert.equal(c.has('x'), true, `evicted ${evicted.length} entries, 'x' among them: ${evicted.includes('x')}`)
+  assert.equal(evicted.length, 60)
+  assert.equal(c.calculatedSize, 100)
+})
+
 test('policy option errors name the value', () => {
   assert.throws(() => new LRUCache({ max: 1, policy: 'fifo' }), {
     name: 'RangeError',

@@ -336,6 +336,10 @@ pub struct TinyLfu {
     /// The slot `victim` last named and the segment it leaves, remembered in
     /// a ghost once it is really removed (a caller may only peek).
     pending: (u32, u8),
+    /// The candidate the last contest admitted, until the next insert, hit or
+    /// reweigh ([`NIL`] when none): the evictions that go on making room for
+    /// it must not take it.
+    admitted: u32,
     /// Compares the cache with a sampled LRU; a clear LRU lead grows the window.
     guard: Option<LruGuard>,
     /// See [`Tuning::guard_step`], in cost units.
@@ -425,6 +429,7 @@ impl TinyLfu {
             victim_pool: t.victim_pool.max(1),
             streak: 0.0,
             pending: (u32::MAX, NONE),
+            admitted: NIL,
             guard,
             guard_step: t.guard_step * capacity as f64,
             guard_due: false,
@@ -664,6 +669,7 @@ impl TinyLfu {
 
     /// Replays a run of hits on resident slots, skipping slots that left.
     fn replay(&mut self, hits: &[u32]) {
+        self.admitted = NIL;
         let ahead = self.key.len() > PREFETCH_FROM;
         let mut rest = hits;
         while !rest.is_empty() {
@@ -774,13 +780,28 @@ impl TinyLfu {
             };
             if self.admit(candidate, victim) {
                 self.move_to(candidate, PROBATION);
+                self.admitted = candidate;
                 return Some(victim);
             }
             return Some(candidate);
         }
         // No contest: the window is below its target because the ghosts found
         // recency paying, so the main space gives up its least recent entry.
-        self.main.tail().or_else(|| self.window.tail())
+        // Or a heavy candidate was just admitted and needs more room: it won
+        // its place, so the entries before it in the main space go instead
+        // (probation's, then protected's), rather than it after them.
+        match self.main.tail() {
+            Some(tail) if tail == self.admitted => {
+                let before = self.links.prev(tail);
+                Some(if before != NIL {
+                    before
+                } else {
+                    self.window.tail().unwrap_or(tail)
+                })
+            }
+            Some(tail) => Some(tail),
+            None => self.window.tail(),
+        }
     }
 
     /// On a miss: a key the window evicted recently would have hit in a larger
@@ -1054,6 +1075,7 @@ impl Policy for TinyLfu {
 
     fn insert(&mut self, slot: u32, weight: u64, hash: u32) {
         self.pending.1 = NONE;
+        self.admitted = NIL;
         let key = Sketch::key(hash);
         let cost = if self.weighted { weight } else { 1 };
         self.follow_guard();
@@ -1084,6 +1106,9 @@ impl Policy for TinyLfu {
     }
 
     fn remove(&mut self, slot: u32) {
+        if slot == self.admitted {
+            self.admitted = NIL;
+        }
         self.leave_sample(slot);
         if self.links[slot].segment != NONE {
             let s = slot as usize;
@@ -1101,6 +1126,7 @@ impl Policy for TinyLfu {
     }
 
     fn reweigh(&mut self, slot: u32, old: u64, new: u64) {
+        self.admitted = NIL;
         if !self.weighted {
             return;
         }
@@ -1127,6 +1153,7 @@ impl Policy for TinyLfu {
         self.main.reset();
         self.split = NIL;
         self.pending.1 = NONE;
+        self.admitted = NIL;
         self.window_cost = 0;
         self.probation_cost = 0;
         self.protected_cost = 0;
