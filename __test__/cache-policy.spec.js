@@ -224,6 +224,26 @@ test('tinylfu: an entry admitted over probation is not evicted by the evictions 
   assert.equal(c.calculatedSize, 100)
 })
 
+test('tinylfu: an entry set to a larger size keeps its place over the window entries evicted for it', () => {
+  // 100 entries of size 1, all hit; key 5 grows to the whole maxSize. As
+  // under lru, every other entry goes and key 5 stays; the evictions must not
+  // take key 5 itself while the window still holds one.
+  for (const policy of POLICIES) {
+    const evicted = []
+    const c = new LRUCache({
+      maxSize: 100,
+      sizeCalculation: (v) => v.size,
+      policy,
+      dispose: (v, k, reason) => reason === 'evict' && evicted.push(k),
+    })
+    for (let k = 0; k < 100; k++) c.set(k, { size: 1 })
+    for (let round = 0; round < 3; round++) for (let k = 0; k < 100; k++) c.get(k)
+    c.set(5, { size: 100 })
+    assert.equal(c.has(5), true, `${policy}: evicted ${evicted.length}, key 5 among them: ${evicted.includes(5)}`)
+    assert.deepEqual([c.size, c.calculatedSize, evicted.length], [1, 100, 99], policy)
+  }
+})
+
 test('policy option errors name the value', () => {
   assert.throws(() => new LRUCache({ max: 1, policy: 'fifo' }), {
     name: 'RangeError',

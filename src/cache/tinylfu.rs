@@ -336,10 +336,11 @@ pub struct TinyLfu {
     /// The slot `victim` last named and the segment it leaves, remembered in
     /// a ghost once it is really removed (a caller may only peek).
     pending: (u32, u8),
-    /// The candidate the last contest admitted, until the next insert, hit or
-    /// reweigh ([`NIL`] when none): the evictions that go on making room for
-    /// it must not take it.
-    admitted: u32,
+    /// The entry the evictions under way make room for ([`NIL`] when none):
+    /// the candidate the last contest admitted, or an entry just reweighed.
+    /// It won its place, so the evictions that go on take the entries before
+    /// it. Forgotten at the next insert or logged run of hits.
+    keep: u32,
     /// Compares the cache with a sampled LRU; a clear LRU lead grows the window.
     guard: Option<LruGuard>,
     /// See [`Tuning::guard_step`], in cost units.
@@ -429,7 +430,7 @@ impl TinyLfu {
             victim_pool: t.victim_pool.max(1),
             streak: 0.0,
             pending: (u32::MAX, NONE),
-            admitted: NIL,
+            keep: NIL,
             guard,
             guard_step: t.guard_step * capacity as f64,
             guard_due: false,
@@ -669,7 +670,6 @@ impl TinyLfu {
 
     /// Replays a run of hits on resident slots, skipping slots that left.
     fn replay(&mut self, hits: &[u32]) {
-        self.admitted = NIL;
         let ahead = self.key.len() > PREFETCH_FROM;
         let mut rest = hits;
         while !rest.is_empty() {
@@ -780,18 +780,19 @@ impl TinyLfu {
             };
             if self.admit(candidate, victim) {
                 self.move_to(candidate, PROBATION);
-                self.admitted = candidate;
+                self.keep = candidate;
                 return Some(victim);
             }
             return Some(candidate);
         }
         // No contest: the window is below its target because the ghosts found
         // recency paying, so the main space gives up its least recent entry.
-        // Or a heavy candidate was just admitted and needs more room: it won
-        // its place, so the entries before it in the main space go instead
-        // (probation's, then protected's), rather than it after them.
+        // Or a heavy candidate was just admitted, or an entry grew, and needs
+        // more room: it won its place, so the entries before it in the main
+        // space go (probation's, then protected's), then the window's, rather
+        // than it.
         match self.main.tail() {
-            Some(tail) if tail == self.admitted => {
+            Some(tail) if tail == self.keep => {
                 let before = self.links.prev(tail);
                 Some(if before != NIL {
                     before
@@ -1064,6 +1065,7 @@ impl Policy for TinyLfu {
     }
 
     fn access_run(&mut self, hits: &[u32], resident: &[bool]) {
+        self.keep = NIL;
         // Resident is what a slot's own segment says: no need to read the
         // store's array.
         debug_assert!(hits.iter().all(|&s| {
@@ -1075,7 +1077,7 @@ impl Policy for TinyLfu {
 
     fn insert(&mut self, slot: u32, weight: u64, hash: u32) {
         self.pending.1 = NONE;
-        self.admitted = NIL;
+        self.keep = NIL;
         let key = Sketch::key(hash);
         let cost = if self.weighted { weight } else { 1 };
         self.follow_guard();
@@ -1106,8 +1108,8 @@ impl Policy for TinyLfu {
     }
 
     fn remove(&mut self, slot: u32) {
-        if slot == self.admitted {
-            self.admitted = NIL;
+        if slot == self.keep {
+            self.keep = NIL;
         }
         self.leave_sample(slot);
         if self.links[slot].segment != NONE {
@@ -1126,7 +1128,8 @@ impl Policy for TinyLfu {
     }
 
     fn reweigh(&mut self, slot: u32, old: u64, new: u64) {
-        self.admitted = NIL;
+        // The store evicts for it next (after counting it as a hit).
+        self.keep = slot;
         if !self.weighted {
             return;
         }
@@ -1153,7 +1156,7 @@ impl Policy for TinyLfu {
         self.main.reset();
         self.split = NIL;
         self.pending.1 = NONE;
-        self.admitted = NIL;
+        self.keep = NIL;
         self.window_cost = 0;
         self.probation_cost = 0;
         self.protected_cost = 0;
