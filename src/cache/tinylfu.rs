@@ -83,7 +83,11 @@
 //!
 //! Sizes are in *cost*: an entry's weight when the cache has a `maxSize`,
 //! otherwise 1. An entry heavier than the whole window still enters it and is
-//! judged as a candidate like any other (it may be refused at once).
+//! judged as a candidate like any other (it may be refused at once); once
+//! admitted, or grown in place, it is not itself taken by the evictions that
+//! make room for it. With a `max` as well, the window and protected segment
+//! also have targets in entries, the same shares of `max`, so whichever limit
+//! fills the cache, the window stays small and admission decides.
 //!
 //! Iteration order ([`Policy::for_each`]): the window, then the protected
 //! segment, then probation, each most recent first; `reverse` is the exact
