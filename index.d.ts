@@ -653,6 +653,8 @@ export interface LeakReport {
     sampledCount: number
   }>
   listeners: Array<{ site: string; emitter: string; event: string; live: number }> | null
+  /** Present when the line would have passed 12 KB: how many of the last classes and listener rows were left out. */
+  omitted?: { classes: number; listeners: number }
 }
 
 /**

@@ -44,3 +44,13 @@ const running: ListenerAudit | null = currentAudit()
 console.log(rows.length, running?.stopped, audit.format(5), audit.stop().length)
 // @ts-expect-error ListenerAudit is not exported at runtime, so it cannot be used with instanceof
 console.log(audit instanceof ListenerAudit)
+
+// The leak report: a line cut to fit its bound says how many classes and listener rows it left out.
+import { monitorMemory, leakReport, type LeakReport } from '../..'
+const watched = monitorMemory()
+const reporting = leakReport(watched, {
+  dir: '/tmp',
+  onReport: (r: LeakReport) => console.log(r.classes.length, r.omitted?.classes, r.omitted?.listeners),
+})
+reporting.stop()
+watched.stop()
