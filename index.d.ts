@@ -389,7 +389,7 @@ export function formatInspect(report: SnapshotInspection): string
 import type { EventEmitter as NodeEventEmitter } from 'node:events'
 
 export interface AuditListenersOptions {
-  /** Listeners of one event on one emitter from which each further add captures a call site. Default 3. */
+  /** Listeners of one event on one emitter from which adds capture a call site: the add reaching this count and each further one. Default 3. */
   stackThreshold?: number
   /** Stack frames captured per attributed add (1..200). Default 16. */
   stackDepth?: number
