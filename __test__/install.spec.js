@@ -16,6 +16,8 @@ test('without cargo on PATH the install script fails naming the toolchain and th
   })
   assert.equal(r.status, 1)
   assert.match(r.stderr, /needs the Rust toolchain \(cargo and rustc\)/)
+  // a failed `npm install` rolls leakguard back out of node_modules, so `npm rebuild` alone would find nothing
+  assert.match(r.stderr, /run "npm install" again/)
   assert.match(r.stderr, /npm rebuild leakguard/)
 })
 

@@ -27,7 +27,8 @@ if (probe.error || probe.status !== 0) {
   fail(
     'building the native addon from source needs the Rust toolchain (cargo and rustc), ' +
       `and "cargo --version" failed (${probe.error ? probe.error.code : probe.stderr.trim()}). ` +
-      'Install it (https://rustup.rs) and run "npm rebuild leakguard".'
+      'Install it (https://rustup.rs), then run "npm install" again: npm leaves a package whose install failed ' +
+      'out of node_modules ("npm rebuild leakguard" builds one that is in place, e.g. installed with --ignore-scripts).'
   )
 }
 
