@@ -490,3 +490,33 @@ test("a leaked listener's path names the line that added it", async (t) => {
   assert.match(formatDiff(report), new RegExp(`─\\[\\d+\\]→ \\(closure\\) ${site.replace(/[.]/g, '\\.')} @\\d+\\n`))
   assert.ok(pathText(ctx).includes(`-> (closure) ${site} -> context ->`), pathText(ctx))
 })
+
+// 1,000 values in a WeakMap whose keys an array keeps alive.
+const WEAKMAP_PROGRAM = `
+const v8 = require('node:v8')
+const path = require('node:path')
+const dir = process.argv[2]
+class Cached { constructor(i) { this.i = i } }
+const cache = new WeakMap()
+const keys = []
+function add(n) { for (let i = 0; i < n; i++) { const k = {}; keys.push(k); cache.set(k, new Cached(i)) } }
+add(10)
+v8.writeHeapSnapshot(path.join(dir, 'weakmap-a.heapsnapshot'))
+add(1000)
+v8.writeHeapSnapshot(path.join(dir, 'weakmap-b.heapsnapshot'))
+`
+
+test("a WeakMap's values share one path: its entries' edge names are slots, not names", async (t) => {
+  const program = path.join(dir, 'weakmap.js')
+  fs.writeFileSync(program, WEAKMAP_PROGRAM)
+  const { code, stderr } = await run(t, [program, dir])
+  assert.equal(code, 0, stderr)
+  const report = await compareSnapshots(path.join(dir, 'weakmap-a.heapsnapshot'), path.join(dir, 'weakmap-b.heapsnapshot'))
+  const cached = report.classes.find((c) => c.name === 'Cached')
+  assert.equal(cached.countDelta, 1000)
+  assert.equal(cached.sampledCount, 1000)
+  // V8 names each entry's edge "<slot> / part of key (...) -> value (...) pair in WeakMap (...)".
+  assert.match(cached.retainerPaths[0].at(-1).edgeName, /^\d+ \/ part of key/)
+  assert.deepEqual(cached.retainerPathCounts, [1000])
+  assert.ok(cached.retainerPaths[0].some((s) => s.edgeName === 'cache'), pathText(cached.retainerPaths[0]))
+})

@@ -156,10 +156,8 @@ fn hop(g: &Graph, e: usize, to: u32) -> Hop {
     let name = g.edge_name[e];
     // Elements, hidden slots and hash-table slots (internal edges named by a
     // number) differ from object to object in one container.
-    let index = t == g.ids.edge_element || t == g.ids.edge_hidden || {
-        let s = g.strings.bytes(name);
-        !s.is_empty() && s.iter().all(u8::is_ascii_digit)
-    };
+    let index =
+        t == g.ids.edge_element || t == g.ids.edge_hidden || is_slot_name(g.strings.bytes(name));
     let nt = g.node_type[to as usize];
     let kind = if nt == g.ids.object || nt == g.ids.native {
         [g.node_name[to as usize], NONE, NONE]
@@ -170,6 +168,15 @@ fn hop(g: &Graph, e: usize, to: u32) -> Hop {
         [NONE; 3]
     };
     (t, if index { NONE } else { name }, nt, kind)
+}
+
+/// A hash-table slot's edge name: a number (`1038`), or a number and what
+/// the slot holds, as V8 names a WeakMap's or WeakSet's entries
+/// (`1038 / part of key (Object @79129) -> value (Leak @79125) pair in
+/// WeakMap (table @81815)`), which differs for every entry.
+fn is_slot_name(s: &[u8]) -> bool {
+    let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0 && (digits == s.len() || s[digits..].starts_with(b" / "))
 }
 
 fn is_transient_root(g: &Graph, v: u32) -> bool {
