@@ -520,3 +520,58 @@ test("a WeakMap's values share one path: its entries' edge names are slots, not 
   assert.deepEqual(cached.retainerPathCounts, [1000])
   assert.ok(cached.retainerPaths[0].some((s) => s.edgeName === 'cache'), pathText(cached.retainerPaths[0]))
 })
+
+// 1,000 objects each in three dictionaries: an object keyed by strings, one
+// keyed by symbols, and globalThis.
+const DICTIONARY_PROGRAM = `
+const v8 = require('node:v8')
+const path = require('node:path')
+const dir = process.argv[2]
+class Session { constructor(i) { this.i = i; this.data = { payload: 'p' + i } } }
+class Tagged { constructor(i) { this.i = i } }
+class OnGlobal { constructor(i) { this.i = i } }
+const sessions = {}
+const tagged = {}
+function add(n, round) {
+  for (let i = 0; i < n; i++) {
+    sessions['sess-' + round + '-' + i] = new Session(i)
+    tagged[Symbol('tag' + round + '-' + i)] = new Tagged(i)
+    globalThis['onGlobal' + round + '_' + i] = new OnGlobal(i)
+  }
+}
+add(10, 0)
+v8.writeHeapSnapshot(path.join(dir, 'dict-a.heapsnapshot'))
+add(1000, 1)
+v8.writeHeapSnapshot(path.join(dir, 'dict-b.heapsnapshot'))
+`
+
+test("a dictionary's values share one path: keys that each lead to one object are not grouped apart", async (t) => {
+  const program = path.join(dir, 'dict.js')
+  fs.writeFileSync(program, DICTIONARY_PROGRAM)
+  const { code, stderr } = await run(t, [program, dir])
+  assert.equal(code, 0, stderr)
+  const report = await compareSnapshots(path.join(dir, 'dict-a.heapsnapshot'), path.join(dir, 'dict-b.heapsnapshot'), {
+    top: 1e6,
+    paths: 1e3,
+  })
+  for (const [name, holder] of [
+    ['Session', 'sessions'],
+    ['Tagged', 'tagged'],
+    ['OnGlobal', 'global'],
+  ]) {
+    const c = report.classes.find((x) => x.name === name)
+    assert.equal(c.countDelta, 1000, name)
+    assert.equal(c.sampledCount, 1000, name)
+    assert.equal(c.retainerPathCounts[0], 1000, `${name}: ${c.retainerPathCounts}`)
+    const p = c.retainerPaths[0]
+    assert.ok(p.at(-2).edgeName === holder || p.at(-2).className === holder, `${name}: ${pathText(p)}`)
+  }
+  // What the values hold is grouped through them: the new strings are the
+  // keys (internalized), the sessions' payloads and the symbols' descriptions.
+  const strings = report.classes.find((x) => x.name === '(string)')
+  const shown = strings.retainerPaths.map((p) => pathText(p)).join('\n')
+  // (A few others, such as the snapshot's file name, may be among them.)
+  const top3 = strings.retainerPathCounts.slice(0, 3).reduce((a, b) => a + b)
+  assert.ok(top3 >= strings.sampledCount - 10, `${strings.retainerPathCounts}\n${shown}`)
+  assert.ok(strings.retainerPaths.some((p) => p.at(-1).edgeName === 'payload'), shown)
+})

@@ -19,6 +19,11 @@ const ROOT: u32 = u32::MAX - 1;
 /// ends `sessions:Map, table:(array), 7:X` and one more).
 pub const TAIL_HOPS: usize = 4;
 
+/// Names at one hop that each lead to a single grouped object, from which on
+/// they are taken for a dictionary's keys (see [`forget_keys`]); a few such
+/// names are more likely fields of one holder.
+const KEY_MIN: usize = 8;
+
 /// Roots that hold what running code has in hand: the frames of the code that
 /// took the snapshot and its open handle scopes. Among equally common paths,
 /// those through them come last.
@@ -97,15 +102,17 @@ impl Retainers {
     }
 
     /// Groups `nodes` by the last [`TAIL_HOPS`] hops of their paths (element
-    /// and slot numbers ignored) and by whether the path runs through a
+    /// and slot numbers ignored, and dictionary keys: see [`forget_keys`]) and by whether the path runs through a
     /// transient root; largest group first, then those not through a transient
     /// root, then the shallower. Nodes the root does not reach are left out.
     pub fn groups(&self, g: &Graph, nodes: &[u32]) -> Vec<PathGroup> {
+        let mut tails: Vec<(u32, Vec<Hop>)> = nodes
+            .iter()
+            .filter_map(|&v| Some((v, self.tail(g, v)?)))
+            .collect();
+        forget_keys(&mut tails);
         let mut by_tail: HashMap<(bool, Vec<Hop>), PathGroup> = HashMap::new();
-        for &v in nodes {
-            let Some(tail) = self.tail(g, v) else {
-                continue;
-            };
+        for (v, tail) in tails {
             let key = (self.depth[v as usize] & TRANSIENT != 0, tail);
             by_tail
                 .entry(key)
@@ -148,6 +155,34 @@ impl Retainers {
             }
         }
         Some(hops)
+    }
+}
+
+/// Drops the names that act as a dictionary's keys from the tails' hops, as
+/// slot numbers are: at one distance from the objects, a name only one
+/// object's path takes (`sessions['sess-41']`, `globalThis['leak_7']`, a
+/// symbol per entry), when [`KEY_MIN`] or more names there are such. Without
+/// this, the objects one dictionary holds would each be a group of one.
+fn forget_keys(tails: &mut [(u32, Vec<Hop>)]) {
+    let mut uses: HashMap<(usize, u32), u32> = HashMap::new();
+    for (_, tail) in tails.iter() {
+        for (at, h) in tail.iter().enumerate().filter(|(_, h)| h.1 != NONE) {
+            *uses.entry((at, h.1)).or_default() += 1;
+        }
+    }
+    let mut unique = [0usize; TAIL_HOPS];
+    for (&(at, _), _) in uses.iter().filter(|(_, &n)| n == 1) {
+        unique[at] += 1;
+    }
+    if unique.iter().all(|&n| n < KEY_MIN) {
+        return;
+    }
+    for (_, tail) in tails.iter_mut() {
+        for (at, h) in tail.iter_mut().enumerate() {
+            if h.1 != NONE && unique[at] >= KEY_MIN && uses[&(at, h.1)] == 1 {
+                h.1 = NONE;
+            }
+        }
     }
 }
 
