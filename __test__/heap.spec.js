@@ -173,6 +173,32 @@ test('gzip snapshots read the same as plain ones', async () => {
   assert.ok(diff.classes.every((c) => c.retainerPaths.length === 0))
 })
 
+test("a damaged gzip snapshot's error says its offset is in the decompressed data", async () => {
+  const bytes = fs.readFileSync(A)
+  // A snapshot cut inside its nodes, then compressed: the offset is past the gzip file's end.
+  const cut = path.join(dir, 'cut.heapsnapshot.gz')
+  const nodesAt = bytes.indexOf('"nodes":[')
+  fs.writeFileSync(cut, zlib.gzipSync(bytes.subarray(0, nodesAt + 1000)))
+  await assert.rejects(compareSnapshots(A, cut), {
+    code: 'ERR_LEAKGUARD_SNAPSHOT',
+    message: new RegExp(
+      `^${cut} is not a valid heap snapshot: file ends early, .*\\(section "nodes", byte ${nodesAt + 1000} of the decompressed data\\)$`
+    ),
+  })
+  // A whole snapshot compressed, then the gzip file cut: the decoder fails part way.
+  const packed = zlib.gzipSync(bytes, { level: 1 })
+  const short = path.join(dir, 'short.heapsnapshot.gz')
+  fs.writeFileSync(short, packed.subarray(0, packed.length >> 1))
+  assert.throws(() => inspectSnapshotSync(short), {
+    code: 'ERR_LEAKGUARD_SNAPSHOT',
+    message: new RegExp(`^cannot read heap snapshot ${short} at byte \\d+ of the decompressed data: `),
+  })
+  // Plain files' offsets are the file's own.
+  const plainCut = path.join(dir, 'cut.heapsnapshot')
+  fs.writeFileSync(plainCut, bytes.subarray(0, nodesAt + 1000))
+  assert.throws(() => inspectSnapshotSync(plainCut), { message: new RegExp(`byte ${nodesAt + 1000}\\)$`) })
+})
+
 test('the comparison runs off the JS thread', async () => {
   let turned = false
   setImmediate(() => (turned = true))

@@ -12,6 +12,8 @@ pub enum HeapError {
         path: String,
         offset: u64,
         source: io::Error,
+        /// `offset` counts bytes of the gzip stream's decompressed data.
+        decompressed: bool,
     },
     /// The bytes are not a well-formed V8 heap snapshot.
     Format {
@@ -19,6 +21,8 @@ pub enum HeapError {
         section: &'static str,
         offset: u64,
         what: String,
+        /// `offset` counts bytes of the gzip stream's decompressed data.
+        decompressed: bool,
     },
 }
 
@@ -29,6 +33,25 @@ impl HeapError {
             HeapError::Io { offset, .. } | HeapError::Format { offset, .. } => *offset,
         }
     }
+
+    /// The same error, read from a gzip file: its offset is one in the
+    /// decompressed data (the file itself is shorter), and the message says so.
+    pub fn decompressed(mut self) -> Self {
+        match &mut self {
+            HeapError::Io { decompressed, .. } | HeapError::Format { decompressed, .. } => {
+                *decompressed = true
+            }
+        }
+        self
+    }
+}
+
+fn of_data(decompressed: bool) -> &'static str {
+    if decompressed {
+        " of the decompressed data"
+    } else {
+        ""
+    }
 }
 
 impl fmt::Display for HeapError {
@@ -38,13 +61,15 @@ impl fmt::Display for HeapError {
                 path,
                 offset,
                 source,
+                decompressed,
             } => {
                 if *offset == 0 {
                     write!(f, "cannot read heap snapshot {path}: {source}")
                 } else {
+                    let of = of_data(*decompressed);
                     write!(
                         f,
-                        "cannot read heap snapshot {path} at byte {offset}: {source}"
+                        "cannot read heap snapshot {path} at byte {offset}{of}: {source}"
                     )
                 }
             }
@@ -53,10 +78,14 @@ impl fmt::Display for HeapError {
                 section,
                 offset,
                 what,
-            } => write!(
-                f,
-                "{path} is not a valid heap snapshot: {what} (section \"{section}\", byte {offset})"
-            ),
+                decompressed,
+            } => {
+                let of = of_data(*decompressed);
+                write!(
+                    f,
+                    "{path} is not a valid heap snapshot: {what} (section \"{section}\", byte {offset}{of})"
+                )
+            }
         }
     }
 }

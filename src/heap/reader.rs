@@ -32,6 +32,7 @@ fn read_path_with(path: &Path, keep_edges: bool) -> Result<Graph, HeapError> {
         path: name.clone(),
         offset: 0,
         source,
+        decompressed: false,
     };
     let file = File::open(path).map_err(io_err)?;
     // 0 for a pipe: then nothing is preallocated and the columns just grow.
@@ -53,6 +54,7 @@ fn read_stream<R: Read>(
             path: name.to_string(),
             offset: 0,
             source,
+            decompressed: false,
         });
     }
     let src = magic.as_slice().chain(src);
@@ -60,6 +62,7 @@ fn read_stream<R: Read>(
         // Compressed snapshots expand about 5-10x; the bound only limits preallocation.
         let dec = flate2::read::MultiGzDecoder::new(src);
         read_graph(dec, name, size_bound.saturating_mul(16), keep_edges)
+            .map_err(HeapError::decompressed)
     } else {
         read_graph(src, name, size_bound, keep_edges)
     }

@@ -70,6 +70,7 @@ impl<R: Read> Scanner<R> {
             section: self.section,
             offset: self.offset(),
             what: what.into(),
+            decompressed: false,
         }
     }
 
@@ -100,6 +101,7 @@ impl<R: Read> Scanner<R> {
                         path: self.path.clone(),
                         offset: self.base,
                         source: e,
+                        decompressed: false,
                     })
                 }
             }
