@@ -327,6 +327,11 @@ impl<R: Read> Scanner<R> {
 
     fn read_escape(&mut self, out: &mut Vec<u8>) -> Res<()> {
         let c = self.next_byte(|| "an escape".into())?;
+        self.escape(c, out)
+    }
+
+    /// The rest of an escape whose letter `c` was just read.
+    fn escape(&mut self, c: u8, out: &mut Vec<u8>) -> Res<()> {
         let simple = match c {
             b'"' => b'"',
             b'\\' => b'\\',
@@ -338,11 +343,16 @@ impl<R: Read> Scanner<R> {
             b't' => b'\t',
             b'u' => {
                 let mut cp = self.hex4()?;
-                if (0xD800..0xDC00).contains(&cp) && self.peek()? == Some(b'\\') {
-                    // A high surrogate followed by `\uDC00..`: one code point.
+                // A high surrogate and a `\uDC00..` after it are one code
+                // point. A surrogate without its pair (JSON.stringify writes
+                // a string's lone ones so) is U+FFFD, and what follows it is
+                // read as it is, another escape too.
+                while (0xD800..0xDC00).contains(&cp) && self.peek()? == Some(b'\\') {
                     self.pos += 1;
-                    if self.next_byte(|| "an escape".into())? != b'u' {
-                        return Err(self.err("expected \\u after a high surrogate"));
+                    let next = self.next_byte(|| "an escape".into())?;
+                    if next != b'u' {
+                        push_char(out, 0xFFFD);
+                        return self.escape(next, out);
                     }
                     let lo = self.hex4()?;
                     if (0xDC00..0xE000).contains(&lo) {
@@ -352,6 +362,7 @@ impl<R: Read> Scanner<R> {
                         cp = lo;
                     }
                 }
+                // A lone surrogate is no char: push_char writes U+FFFD.
                 push_char(out, cp);
                 return Ok(());
             }
@@ -556,6 +567,23 @@ mod tests {
             v.get("c").and_then(|c| c.get("d")),
             Some(&Json::Bool(false))
         );
+    }
+
+    #[test]
+    fn a_lone_surrogate_escape_reads_as_a_replacement_character() {
+        // JSON.stringify writes a JS string's lone surrogates as \u escapes;
+        // whatever escape follows one is still read.
+        for (text, want) in [
+            (r#""a\ud83d\nb""#, "a\u{FFFD}\nb"),
+            (r#""a\ud83d\\""#, "a\u{FFFD}\\"),
+            (r#""a\ud83d\"""#, "a\u{FFFD}\""),
+            (r#""a\ud83d\ud83d\ude00""#, "a\u{FFFD}\u{1F600}"),
+            (r#""a\ud83d""#, "a\u{FFFD}"),
+            (r#""\ude00z""#, "\u{FFFD}z"),
+            (r#""\ud83d\ude00""#, "\u{1F600}"),
+        ] {
+            assert_eq!(sc(text).read_string().unwrap(), want, "{text}");
+        }
     }
 
     #[test]
