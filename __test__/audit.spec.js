@@ -243,3 +243,31 @@ test('an EventTarget MaxListenersExceededWarning gets its call site too', async 
   const got = audit.warnings().find((x) => x.emitterClass === 'AbortSignal')
   assert.deepEqual([got.event, got.count, got.site], ['abort', 11, siteOf('ET-WARN', 'addEventListener(')])
 })
+
+test('EventTarget once listeners that fire below the stack threshold are not left live', (t) => {
+  const audit = start(t, { logWarnings: false })
+  // A long-lived target used as a bus: each waiter adds one `once` listener,
+  // which fires and is removed inside Node, without a removeEventListener call.
+  const bus = new EventTarget()
+  for (let i = 0; i < 50; i++) {
+    bus.addEventListener('reply', () => {}, { once: true })
+    bus.dispatchEvent(new Event('reply'))
+  }
+  // two waiters at a time, both below the threshold (3)
+  for (let i = 0; i < 20; i++) {
+    bus.addEventListener('pair', () => {}, { once: true })
+    bus.addEventListener('pair', () => {}, { once: true })
+    bus.dispatchEvent(new Event('pair'))
+  }
+  const sum = (event) =>
+    audit
+      .report()
+      .filter((r) => r.emitterClass === 'EventTarget' && r.event === event)
+      .reduce((s, r) => ({ added: s.added + r.added, removed: s.removed + r.removed, live: s.live + r.live }), {
+        added: 0,
+        removed: 0,
+        live: 0,
+      })
+  assert.deepEqual(sum('reply'), { added: 50, removed: 50, live: 0 })
+  assert.deepEqual(sum('pair'), { added: 40, removed: 40, live: 0 })
+})

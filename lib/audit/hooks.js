@@ -116,6 +116,11 @@ function wrapRemoveAll(state, orig) {
   }
 }
 
+// Whether addEventListener's options ask for a listener Node removes itself once it fired.
+function isOnce(options) {
+  return options !== null && typeof options === 'object' && Boolean(options.once)
+}
+
 /**
  * addEventListener and removeEventListener: EventTarget does not say whether a
  * call changed anything (duplicates are ignored), so the count before and after
@@ -132,7 +137,7 @@ function wrapEventMethod(adding) {
       const after = etCount(this, t)
       if (adding ? after > before : after < before) {
         try {
-          if (adding) rec.added(this, t, listener, after, true, before)
+          if (adding) rec.added(this, t, listener, after, true, before, isOnce(arguments[2]))
           else rec.removedEvent(this, t, listener, before, after)
         } catch (err) {
           fail(state, err)

@@ -186,9 +186,8 @@ class Recorder {
     let rec = this.emitters.get(emitter)
     if (rec === undefined) {
       if (!create) return undefined
-      rec = { types: new Map(), counts: new Map(), ref: null }
+      rec = { types: new Map(), counts: new Map(), ref: null, watched: false }
       this.emitters.set(emitter, rec)
-      this.registry.register(emitter, rec.counts)
     }
     let entry = rec.types.get(event)
     if (entry === undefined && create) {
@@ -200,17 +199,20 @@ class Recorder {
     return entry
   }
 
-  /** A listener was attached; `count` is the emitter's count for `event` after it. */
-  added(emitter, event, listener, count, isTarget, before) {
+  /**
+   * A listener was attached; `count` is the emitter's count for `event` after
+   * it. `once`: an EventTarget listener Node removes itself when it fires.
+   */
+  added(emitter, event, listener, count, isTarget, before, once) {
     if (isTarget) this.drift(emitter, event, before)
     if (count < this.threshold) {
       this.push(this.plainRow(emitter, event), ADD)
-      const entry = isTarget ? this.entryOf(emitter, event, false) : undefined
-      if (entry !== undefined) entry.expected = count
+      if (isTarget) this.plainTarget(emitter, event, count, once === true)
       return
     }
     const row = this.siteRow(emitter, event)
     const entry = this.entryOf(emitter, event, true)
+    this.watch(emitter)
     if (isTarget) this.track(emitter)
     const key = listenerKey(listener)
     let id = this.listenerIds.get(key)
@@ -221,6 +223,21 @@ class Recorder {
     entry.expected = count
     entry.counts.set(row, (entry.counts.get(row) || 0) + 1)
     this.push(row, ADD)
+  }
+
+  /**
+   * An EventTarget listener below the threshold. A `once` one vanishes inside
+   * Node without a removeEventListener call: the target gets a record, so
+   * drift() sees it go (at the target's next add or removal) and takes it off
+   * the plain row; from its second record on (a long-lived target, not a
+   * per-request signal: a WeakRef each would cost more than the add),
+   * reconcile() also visits it, so report() sees it go too.
+   */
+  plainTarget(target, event, count, once) {
+    const known = once && this.emitters.has(target)
+    const entry = this.entryOf(target, event, once)
+    if (entry !== undefined) entry.expected = count
+    if (known) this.track(target)
   }
 
   /**
@@ -264,7 +281,19 @@ class Recorder {
     if (entry.ids.length === 0 && !(count > 0)) entry.types.delete(event)
   }
 
-  /** Puts an EventTarget with attributed listeners on the list reconcile() walks, once. */
+  /**
+   * Once the emitter holds an attributed listener: its collection is to move
+   * its attributed listeners to `dropped` (a record for plain `once`
+   * listeners alone needs no such care).
+   */
+  watch(emitter) {
+    const rec = this.emitters.get(emitter)
+    if (rec.watched) return
+    rec.watched = true
+    this.registry.register(emitter, rec.counts)
+  }
+
+  /** Puts an EventTarget with attributed (or plain `once`) listeners on the list reconcile() walks, once. */
   track(target) {
     const rec = this.emitters.get(target)
     if (rec.ref === null) this.targets.add((rec.ref = new WeakRef(target)))
@@ -299,7 +328,8 @@ class Recorder {
     // How many registrations of each attributed listener are still there
     // (the same function may be on twice: with and without capture).
     const alive = new Map()
-    for (const listener of getEventListeners(target, event)) {
+    // (with no attributed listener, all that went are plain ones)
+    if (entry.ids.length > 0) for (const listener of getEventListeners(target, event)) {
       const id = this.listenerIds.get(listenerKey(listener))
       if (id !== undefined) alive.set(id, (alive.get(id) || 0) + 1)
     }
@@ -329,10 +359,12 @@ class Recorder {
         this.targets.delete(ref)
         continue
       }
+      // visited while it holds an entry: attributed listeners, or plain ones
+      // that came with a `once` add (drift() deletes it once all are gone)
       let any = false
       for (const [event, entry] of rec.types) {
         this.drift(target, event, etCount(target, event))
-        if (entry.ids.length > 0) any = true
+        if (rec.types.get(event) === entry) any = true
       }
       if (!any) {
         this.targets.delete(ref)
