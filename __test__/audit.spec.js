@@ -271,3 +271,15 @@ test('EventTarget once listeners that fire below the stack threshold are not lef
   assert.deepEqual(sum('reply'), { added: 50, removed: 50, live: 0 })
   assert.deepEqual(sum('pair'), { added: 40, removed: 40, live: 0 })
 })
+
+test('format(top) refuses a top that is not a positive integer, naming it and the value', (t) => {
+  const audit = start(t, { logWarnings: false })
+  const e = new EventEmitter()
+  for (let i = 0; i < 5; i++) e.on('x', () => {}) // FORMAT-TOP
+  assert.equal(audit.format(1).split('\n').length, 3)
+  // before: -1 silently left out the last row, 0 claimed no call site held listeners
+  assert.throws(() => audit.format(-1), { name: 'RangeError', code: 'ERR_LEAKGUARD_OPTION', message: /^top .*got -1$/ })
+  assert.throws(() => audit.format(0), { name: 'RangeError', message: /^top .*got 0$/ })
+  assert.throws(() => audit.format('3'), { name: 'TypeError', message: 'top must be an integer, got "3"' })
+  assert.throws(() => audit.format(2.5), { name: 'TypeError', message: 'top must be an integer, got 2.5' })
+})

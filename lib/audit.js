@@ -6,7 +6,7 @@
 const EventEmitter = require('node:events')
 const { AuditCore } = require('./native')
 const { optionError } = require('./errors')
-const { auditOptions, envOptions } = require('./audit/options')
+const { auditOptions, envOptions, integer } = require('./audit/options')
 const { envFlag } = require('./env')
 const { install, uninstall } = require('./audit/hooks')
 const { Recorder, BATCH_WORDS } = require('./audit/recorder')
@@ -133,6 +133,7 @@ class ListenerAudit extends EventEmitter {
 
   /** A short table of the `top` call sites with the most live listeners. */
   format(top = 10) {
+    integer('top', top, 1, Number.MAX_SAFE_INTEGER)
     const rows = this.report().filter((r) => r.site !== null && r.live > 0).slice(0, top)
     if (rows.length === 0) return 'leakguard audit: no call site holds listeners past the stack threshold'
     const head = ['live', 'peak', 'added', 'removed', 'growth', 'emitter', 'event', 'site']

@@ -89,4 +89,4 @@ function envOptions(env) {
   return o
 }
 
-module.exports = { auditOptions, envOptions, DEFAULTS }
+module.exports = { auditOptions, envOptions, integer, DEFAULTS }
