@@ -368,3 +368,30 @@ test('an onReport hook that throws is logged as a hook failure, not as a failed 
   // the baseline stays: the next alarm reports again
   assert.ok(fs.existsSync(report.base))
 })
+
+test("the report's listener rows are call sites that hold listeners, not ones whose listeners all went", { timeout: 60_000 }, async (t) => {
+  const { auditListeners } = require('..')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-report-listeners-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const { lines, waitFor } = captureLog(t)
+  const audit = auditListeners({ logWarnings: false })
+  t.after(() => audit.stop())
+  const bus = new EventEmitter()
+  bus.setMaxListeners(0)
+  for (let i = 0; i < 20; i++) bus.on('leak', () => {}) // REPORT-LEAK
+  const done = new EventEmitter()
+  const fns = Array.from({ length: 20 }, () => () => {})
+  for (const f of fns) done.on('tidy', f) // REPORT-TIDY
+  for (const f of fns) done.off('tidy', f)
+  const monitor = new EventEmitter()
+  const r = leakReport(monitor, { dir, baselineAfterMs: 0, minIntervalMs: 0 })
+  t.after(() => r.stop())
+  await waitFor((l) => l.event === 'leak-report-baseline')
+  monitor.emit('leak', { metric: 'heapUsed', bytesPerMinute: 1e6, since: Date.now(), confidence: 0.999 })
+  const report = await waitFor((l) => l.event === 'leak-report' || l.event === 'leak-report-failed', 30_000)
+  assert.equal(report.event, 'leak-report', JSON.stringify(lines))
+  assert.deepEqual(
+    report.listeners.map((l) => [l.event, l.live]),
+    [['leak', 18]]
+  )
+})

@@ -215,7 +215,8 @@ function leakReport(monitor, options = {}) {
         listeners: audit
           ? audit
               .report()
-              .filter((r) => r.site !== null)
+              // as format() and the listeners_live metric: sites that hold listeners now
+              .filter((r) => r.site !== null && r.live > 0)
               .slice(0, o.top)
               .map((r) => ({ site: r.site, emitter: r.emitterClass, event: r.event, live: r.live }))
           : null,
