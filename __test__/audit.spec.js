@@ -283,3 +283,26 @@ test('format(top) refuses a top that is not a positive integer, naming it and th
   assert.throws(() => audit.format('3'), { name: 'TypeError', message: 'top must be an integer, got "3"' })
   assert.throws(() => audit.format(2.5), { name: 'TypeError', message: 'top must be an integer, got 2.5' })
 })
+
+test('a MaxListenersExceededWarning below the stack threshold (setMaxListeners) still gets its call site', async (t) => {
+  const audit = start(t, { logWarnings: false })
+  const e = new EventEmitter()
+  e.setMaxListeners(1)
+  const warned = once(process, 'warning')
+  for (let i = 0; i < 2; i++) e.on('low', () => {}) // LOW-WARN
+  await warned
+  await new Promise((resolve) => setImmediate(resolve))
+  const got = audit.warnings().find((x) => x.event === 'low')
+  assert.deepEqual([got.count, got.site], [2, siteOf('LOW-WARN', 'on(')])
+  assert.match(got.stack, /^ {4}at .*audit\.spec\.js:\d+:\d+\)?$/m)
+  assert.doesNotMatch(got.stack, /node:events|lib[/\\]audit/)
+
+  const ac = new AbortController()
+  require('node:events').setMaxListeners(1, ac.signal)
+  const etWarned = once(process, 'warning')
+  for (let i = 0; i < 2; i++) ac.signal.addEventListener('abort', () => {}) // LOW-ET-WARN
+  await etWarned
+  await new Promise((resolve) => setImmediate(resolve))
+  const et = audit.warnings().find((x) => x.emitterClass === 'AbortSignal')
+  assert.equal(et.site, siteOf('LOW-ET-WARN', 'addEventListener('))
+})

@@ -10,7 +10,7 @@ const { auditOptions, envOptions, integer } = require('./audit/options')
 const { envFlag } = require('./env')
 const { install, uninstall } = require('./audit/hooks')
 const { Recorder, BATCH_WORDS } = require('./audit/recorder')
-const { sourceMapsEnabled, sourceSite, sourceStack } = require('./audit/sites')
+const { sourceMapsEnabled, sourceSite, sourceStack, stackSite } = require('./audit/sites')
 
 // The originals, so the audit's own process listener is not audited.
 const processOn = EventEmitter.prototype.on
@@ -159,7 +159,10 @@ class ListenerAudit extends EventEmitter {
     const rec = this.#rec
     const type = typeof w.type === 'symbol' || typeof w.type === 'string' ? w.type : String(w.type)
     const row = rec.lastRow(emitter, type)
-    const info = row < 0 ? null : this.#shown(rec.info[row])
+    // No attributed add (a limit below stackThreshold, set with setMaxListeners):
+    // the warning's own stack, made at the add that crossed it, names the site
+    // (Node formats it, through source maps when they are on).
+    const info = row < 0 ? stackSite(w.stack, this.#options.ignoreNodeModules) : this.#shown(rec.info[row])
     const entry = {
       emitterClass: emitter.constructor?.name || 'Object',
       event: typeof type === 'symbol' ? type.toString() : type,

@@ -65,6 +65,31 @@ function formatStack(frames, from) {
   return s.slice(1)
 }
 
+// `    at fn (file:line:column)` or `    at file:line:column`
+const FRAME = /^\s*at (?:[^(]*\()?([^()\s]+):(\d+):(\d+)\)?$/
+
+/**
+ * From a formatted stack (a MaxListenersExceededWarning's, made at the add
+ * that crossed the limit) the frame to attribute, as userFrame() picks it:
+ * `{ site, stack }` with the stack from that frame on, or null.
+ */
+function stackSite(stack, ignoreNodeModules) {
+  if (typeof stack !== 'string') return null
+  const lines = stack.split('\n')
+  let fallback = null
+  for (let i = 0; i < lines.length; i++) {
+    const m = FRAME.exec(lines[i])
+    if (m === null || m[1].startsWith('node:') || isOwn(m[1])) continue
+    const found = { site: `${m[1]}:${m[2]}:${m[3]}`, stack: lines.slice(i).filter((l) => /^\s*at /.test(l)).join('\n') }
+    if (ignoreNodeModules && m[1].includes(`${path.sep}node_modules${path.sep}`)) {
+      fallback ??= found
+      continue
+    }
+    return found
+  }
+  return fallback
+}
+
 // ---- source maps: applied at report time, never on the add path ----
 
 /** Whether Node maps stack traces through source maps (--enable-source-maps, process.setSourceMapsEnabled). */
@@ -103,4 +128,4 @@ function sourceStack(stack) {
   })
 }
 
-module.exports = { captureFrames, userFrame, siteOf, formatStack, sourceMapsEnabled, sourceSite, sourceStack }
+module.exports = { captureFrames, userFrame, siteOf, formatStack, stackSite, sourceMapsEnabled, sourceSite, sourceStack }
