@@ -179,6 +179,11 @@ struct Verdict {
     points: usize,
     judged: bool,
     slope: Option<f64>,
+    /// The growth reported (leak events, status): `slope`, or for floors judged
+    /// on the minor-GC readings, the full-GC floors' slope when there are
+    /// enough of them to measure it (the minor floors also climb with promoted
+    /// garbage, and show it as growth).
+    rate: Option<f64>,
     confidence: Option<f64>,
     /// Slope over the newest half of the series.
     recent: Option<f64>,
@@ -406,6 +411,14 @@ impl Monitor {
         // its own: growth has stopped only if the full-GC floors agree, the
         // last one before the window included (with one full GC per window
         // or fewer, the window alone never holds two).
+        // The growth to report: under promoted garbage the minor floors' slope
+        // overstates it (a tooth per full collection), so the full-GC floors
+        // give it when at least three span half the window.
+        if major.len() >= 3
+            && major[major.len() - 1].0 - major[0].0 >= self.settings.window_ms / 2.0
+        {
+            v.rate = theil_sen(&major).or(v.rate);
+        }
         if v.flat && !v.suspect {
             let mut pts: Vec<Point> = self.major_before[i].into_iter().collect();
             pts.extend(&major);
@@ -434,6 +447,7 @@ impl Monitor {
         let slope = theil_sen(pts).unwrap_or(0.0);
         let mk = mann_kendall(pts, slope);
         v.slope = Some(slope);
+        v.rate = v.slope;
         v.confidence = mk.map(|m| m.confidence);
         let (first, last) = (pts[0].0, pts[pts.len() - 1].0);
         let span = last - first;
@@ -463,7 +477,7 @@ impl Monitor {
             st.alarms += 1;
             events.push(Event::Leak {
                 metric,
-                bytes_per_minute: v.slope.unwrap_or(0.0) * MS_PER_MINUTE,
+                bytes_per_minute: v.rate.unwrap_or(0.0) * MS_PER_MINUTE,
                 since: v.start,
                 confidence: v.confidence.unwrap_or(0.0),
             });
@@ -492,7 +506,7 @@ impl Monitor {
                 metric: Metric::ALL[i],
                 points: st.last.points as u32,
                 floor_bytes: self.newest_floor(i),
-                bytes_per_minute: st.last.slope.map(|s| s * MS_PER_MINUTE),
+                bytes_per_minute: st.last.rate.map(|s| s * MS_PER_MINUTE),
                 confidence: st.last.confidence,
                 judged: st.last.judged,
                 suspected: st.alarmed,

@@ -58,6 +58,14 @@
 //! quarter (about a minute with the defaults): a fill that goes on for more
 //! than about 0.4 × the window after the warm-up can still alarm.
 //!
+//! # The growth reported
+//! A leak event's and [`MetricStatus`]'s `bytes_per_minute` is the Theil–Sen
+//! slope of the judged series, except for a floor judged on the minor-GC
+//! readings while at least three full-GC floors span half the window: their
+//! slope is given then, as the minor floors also climb with promoted garbage
+//! (under churn they showed a flat heap growing, and a leak growing at three
+//! times its rate). Which verdict is reached does not depend on it.
+//!
 //! # Recovery
 //! An alarmed metric recovers when it is no longer suspected and the slope of
 //! the newer half of its window is below half the threshold (growth has stopped

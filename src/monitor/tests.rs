@@ -391,3 +391,34 @@ fn a_steady_leak_under_the_same_floors_alarms_at_the_first_judgements() {
         );
     }
 }
+
+#[test]
+fn the_reported_growth_is_the_full_gc_floors_when_promoted_garbage_inflates_the_minor_ones() {
+    // Full GCs every minute: ten per window, too few to judge on alone. The
+    // minor floors climb 30 MB per tooth with promoted garbage; the live heap
+    // grows 3 MB/min. The alarm and status() should give the live growth, not
+    // a slope of the sawtooth the full GCs overrule.
+    let mut sim = Sim::flat(0.0);
+    sim.live = Box::new(|t| 50.0 * MB + 3.0 * MB * t / MIN);
+    sim.major_every = MIN;
+    sim.promoted_per_ms = 30.0 * MB / MIN;
+    let mut m = Monitor::new(settings()).unwrap();
+    let l = leaks(&sim.run(&mut m, 20.0 * MIN));
+    assert_eq!(l.len(), 1, "{l:?}");
+    let rate = l[0].2 / MB;
+    assert!(
+        (2.4..=3.6).contains(&rate),
+        "alarm at {rate} MB/min, live growth 3"
+    );
+    let st = m.status()[0].bytes_per_minute.unwrap() / MB;
+    assert!(
+        (2.4..=3.6).contains(&st),
+        "status {st} MB/min, live growth 3"
+    );
+    // A flat live heap under the same churn: no alarm, and no growth shown.
+    sim.live = Box::new(|_| 60.0 * MB);
+    let mut m = Monitor::new(settings()).unwrap();
+    assert_eq!(sim.run(&mut m, 20.0 * MIN), vec![]);
+    let st = m.status()[0].bytes_per_minute.unwrap() / MB;
+    assert!(st.abs() < 0.5, "status {st} MB/min on a flat live heap");
+}
