@@ -171,6 +171,9 @@ test('bad arguments throw errors naming the option and the value', () => {
   assert.throws(() => registerMetrics(register, { prefix: '9x' }), opt('RangeError', 'prefix must match /^[a-zA-Z_:][a-zA-Z0-9_:]*$/ (a Prometheus metric name start), got "9x"'))
   assert.throws(() => registerMetrics(register, { prefix: 3 }), opt('TypeError', 'prefix must be a string, got 3'))
   assert.throws(() => registerMetrics(register, { topListenerSites: 0 }), opt('RangeError', 'topListenerSites must be an integer from 1 to 1000, got 0'))
+  // a string reads as one, not as the number it looks like ("got 3" for '3' named a valid value)
+  assert.throws(() => registerMetrics(register, { topListenerSites: '3' }), opt('TypeError', 'topListenerSites must be an integer from 1 to 1000, got "3"'))
+  assert.throws(() => registerMetrics(register, { prefix: 'a_', topListenerSites: '' }), opt('TypeError', 'topListenerSites must be an integer from 1 to 1000, got ""'))
   assert.throws(() => registerMetrics(register, { monitor: {} }), opt('TypeError', 'monitor must be a MemoryMonitor from monitorMemory(), got [object Object]'))
   assert.throws(() => registerMetrics(register, { prefx: 'a_' }), opt('TypeError', 'unknown option "prefx"; known: prefix, monitor, topListenerSites, client'))
   // Registering twice on one registry is prom-client's own error.

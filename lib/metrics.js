@@ -188,7 +188,8 @@ function registerMetrics(register, options = {}) {
   }
   if (!Number.isInteger(topListenerSites) || topListenerSites < 1 || topListenerSites > 1000) {
     const Ctor = typeof topListenerSites === 'number' ? RangeError : TypeError
-    throw optionError(Ctor, `topListenerSites must be an integer from 1 to 1000, got ${String(topListenerSites)}`)
+    const shown = typeof topListenerSites === 'string' ? JSON.stringify(topListenerSites) : String(topListenerSites)
+    throw optionError(Ctor, `topListenerSites must be an integer from 1 to 1000, got ${shown}`)
   }
   const registers = [register]
   const pick = () => monitor ?? latestMonitor()
