@@ -39,6 +39,19 @@ v8.writeHeapSnapshot(path.join(dir, 'b.heapsnapshot'))
 `
 
 /** Runs `node args` (or `command args`) and resolves with its exit code and output; killed if the test ends first. */
+/**
+ * Writes `program` to `<dir>/<name>.js` and runs it; it writes `<name>-a` and
+ * `<name>-b` snapshots into `dir`. Returns the program's path and their diff.
+ */
+async function diffProgram(t, name, program, options) {
+  const file = path.join(dir, `${name}.js`)
+  fs.writeFileSync(file, program)
+  const { code, stderr } = await run(t, [file, dir])
+  assert.equal(code, 0, stderr)
+  const snap = (which) => path.join(dir, `${name}-${which}.heapsnapshot`)
+  return { file, report: await compareSnapshots(snap('a'), snap('b'), options) }
+}
+
 function run(t, args, { command = process.execPath, ...opts } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts })
@@ -494,16 +507,12 @@ v8.writeHeapSnapshot(path.join(dir, 'listeners-b.heapsnapshot'))
 `
 
 test("a leaked listener's path names the line that added it", async (t) => {
-  const program = path.join(dir, 'listeners.js')
-  fs.writeFileSync(program, LISTENER_PROGRAM)
-  const { code, stderr } = await run(t, [program, dir])
-  assert.equal(code, 0, stderr)
+  const { file: program, report } = await diffProgram(t, 'listeners', LISTENER_PROGRAM)
   const lines = LISTENER_PROGRAM.split('\n')
   const at = lines.findIndex((l) => l.includes('// LEAK'))
   // V8 places an arrow function at its parameter list, 1-based as stack traces count.
   const site = `${program}:${at + 1}:${lines[at].indexOf('() =>') + 1}`
 
-  const report = await compareSnapshots(path.join(dir, 'listeners-a.heapsnapshot'), path.join(dir, 'listeners-b.heapsnapshot'))
   const closures = report.classes.find((c) => c.name === '(closure)')
   assert.equal(closures.countDelta, 1000)
   const leaked = closures.retainerPaths[0].at(-1)
@@ -533,11 +542,7 @@ v8.writeHeapSnapshot(path.join(dir, 'weakmap-b.heapsnapshot'))
 `
 
 test("a WeakMap's values share one path: its entries' edge names are slots, not names", async (t) => {
-  const program = path.join(dir, 'weakmap.js')
-  fs.writeFileSync(program, WEAKMAP_PROGRAM)
-  const { code, stderr } = await run(t, [program, dir])
-  assert.equal(code, 0, stderr)
-  const report = await compareSnapshots(path.join(dir, 'weakmap-a.heapsnapshot'), path.join(dir, 'weakmap-b.heapsnapshot'))
+  const { report } = await diffProgram(t, 'weakmap', WEAKMAP_PROGRAM)
   const cached = report.classes.find((c) => c.name === 'Cached')
   assert.equal(cached.countDelta, 1000)
   assert.equal(cached.sampledCount, 1000)
@@ -572,14 +577,7 @@ v8.writeHeapSnapshot(path.join(dir, 'dict-b.heapsnapshot'))
 `
 
 test("a dictionary's values share one path: keys that each lead to one object are not grouped apart", async (t) => {
-  const program = path.join(dir, 'dict.js')
-  fs.writeFileSync(program, DICTIONARY_PROGRAM)
-  const { code, stderr } = await run(t, [program, dir])
-  assert.equal(code, 0, stderr)
-  const report = await compareSnapshots(path.join(dir, 'dict-a.heapsnapshot'), path.join(dir, 'dict-b.heapsnapshot'), {
-    top: 1e6,
-    paths: 1e3,
-  })
+  const { report } = await diffProgram(t, 'dict', DICTIONARY_PROGRAM, { top: 1e6, paths: 1e3 })
   for (const [name, holder] of [
     ['Session', 'sessions'],
     ['Tagged', 'tagged'],
