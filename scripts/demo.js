@@ -41,7 +41,12 @@ async function examine(file, dir) {
     LEAKGUARD_MONITOR: '1',
     LEAKGUARD_MONITOR_INTERVAL_MS: '250',
     LEAKGUARD_MONITOR_MIN_SAMPLES: '8',
-    LEAKGUARD_MONITOR_WINDOW_MS: String(Math.max(4000, Math.round(SECONDS * 500))),
+    // The whole load phase: a shorter window holds too few GC floors to judge
+    // each quarter of it on, and missed the leak in about half the runs.
+    LEAKGUARD_MONITOR_WINDOW_MS: String(Math.max(4000, Math.round(SECONDS * 1000))),
+    // leaky.js leaks about 100 MB/min; the default 1 MiB/min, over seconds,
+    // is within the rss noise of fixed.js (an alarm at 4–10 MB/min, 2 runs in 5).
+    LEAKGUARD_MONITOR_THRESHOLD_BYTES_PER_MINUTE: String(16 * 1024 * 1024),
     // Judge from the measured phase on: start-up and the cache filling are not leaks.
     LEAKGUARD_MONITOR_WARMUP_MS: String(warmup() * 1000),
   }
