@@ -406,6 +406,13 @@ function installFromEnv(env = process.env, { onSignal } = {}) {
       onSignal,
     }
     const nearLimit = envInt(env, 'LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT')
+    // v8.setHeapSnapshotNearHeapLimit takes a uint32: checked before anything is installed
+    if (nearLimit !== undefined && nearLimit > 0xffff_ffff) {
+      throw optionError(
+        RangeError,
+        `LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT must be at most 4294967295, got ${JSON.stringify(env.LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT)}`
+      )
+    }
     const remove = installSnapshotSignal(options)
     sweepTemps(path.resolve(dir))
     try {
@@ -414,8 +421,13 @@ function installFromEnv(env = process.env, { onSignal } = {}) {
       log({ event: 'snapshot-dir-unusable', dir: path.resolve(dir), message: err.message })
     }
     if (nearLimit) {
-      // V8 writes these itself, into Node's --diagnostic-dir (default: the cwd)
-      v8.setHeapSnapshotNearHeapLimit(nearLimit)
+      try {
+        // V8 writes these itself, into Node's --diagnostic-dir (default: the cwd)
+        v8.setHeapSnapshotNearHeapLimit(nearLimit)
+      } catch (err) {
+        remove() // a refused line must mean nothing is installed
+        throw err
+      }
     }
     return remove
   } catch (err) {

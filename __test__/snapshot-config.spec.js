@@ -1,0 +1,47 @@
+'use strict'
+// LEAKGUARD_SNAPSHOT_* read in this process by installFromEnv, as register.js
+// does: a refused setting is one logged line and no handler, never a throw.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { installFromEnv } = require('../lib/snapshot')
+
+function tmpdir(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-snapcfg-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Runs `fn` with the leakguard lines it writes on stderr collected; returns [result, lines]. */
+function logged(t, fn) {
+  const write = process.stderr.write
+  const lines = []
+  process.stderr.write = function (chunk, ...rest) {
+    const m = /^leakguard: (\{.*\})\n$/.exec(String(chunk))
+    if (m) lines.push(JSON.parse(m[1]))
+    else return write.call(this, chunk, ...rest)
+    return true
+  }
+  try {
+    return [fn(), lines]
+  } finally {
+    process.stderr.write = write
+  }
+}
+
+test('a LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT out of range is refused, naming it, and no handler is left installed', (t) => {
+  const dir = tmpdir(t)
+  const before = process.listenerCount('SIGUSR2')
+  const [remove, lines] = logged(t, () =>
+    installFromEnv({ LEAKGUARD_SNAPSHOT_DIR: dir, LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT: '5000000000' })
+  )
+  t.after(() => remove?.())
+  assert.equal(remove, null)
+  assert.equal(process.listenerCount('SIGUSR2'), before, 'the refused configuration installs nothing')
+  assert.equal(lines.length, 1, JSON.stringify(lines))
+  assert.equal(lines[0].event, 'snapshot-config-refused')
+  assert.match(lines[0].message, /LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT/)
+  assert.match(lines[0].message, /5000000000/)
+})
