@@ -45,3 +45,23 @@ test('a LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT out of range is refused, naming it, a
   assert.match(lines[0].message, /LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT/)
   assert.match(lines[0].message, /5000000000/)
 })
+
+test('every refused LEAKGUARD_SNAPSHOT_* variable is logged with its name and value, as the signal is', (t) => {
+  const dir = tmpdir(t)
+  for (const [variable, value] of [
+    ['LEAKGUARD_SNAPSHOT_KEEP', '-1'],
+    ['LEAKGUARD_SNAPSHOT_MIN_INTERVAL', '1e3'],
+    ['LEAKGUARD_SNAPSHOT_GZIP', 'yes'],
+    ['LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT', 'lots'],
+    ['LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT', '5000000000'],
+    ['LEAKGUARD_SNAPSHOT_SIGNAL', 'SIGKILL'],
+  ]) {
+    const [remove, lines] = logged(t, () => installFromEnv({ LEAKGUARD_SNAPSHOT_DIR: dir, [variable]: value }))
+    assert.equal(remove, null, `${variable}=${value}`)
+    assert.equal(lines.length, 1, JSON.stringify(lines))
+    const { event, message, ...named } = lines[0]
+    assert.equal(event, 'snapshot-config-refused')
+    assert.deepEqual(named, { variable, value })
+    assert.ok(message.includes(variable) && message.includes(value), message)
+  }
+})

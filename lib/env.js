@@ -3,6 +3,14 @@
 
 const { optionError } = require('./errors')
 
+/** A RangeError for variable `name` set to `value`, which it carries as `variable` and `value` for log lines. */
+function envError(name, value, message) {
+  const err = optionError(RangeError, message)
+  err.variable = name
+  err.value = value
+  return err
+}
+
 /**
  * An on/off variable: unset, '', '0' or 'false' is off, '1' or 'true' is on;
  * anything else ('yes', 'on', 'TRUE') throws a RangeError naming the variable,
@@ -12,7 +20,7 @@ function envFlag(env, name) {
   const v = env[name]
   if (v === undefined || v === '' || v === '0' || v === 'false') return false
   if (v === '1' || v === 'true') return true
-  throw optionError(RangeError, `${name} must be "1", "true", "0" or "false", got ${JSON.stringify(v)}`)
+  throw envError(name, v, `${name} must be "1", "true", "0" or "false", got ${JSON.stringify(v)}`)
 }
 
 /**
@@ -24,9 +32,9 @@ function envInt(env, name) {
   const v = env[name]
   if (v === undefined || v === '') return undefined
   if (!/^\d+$/.test(v)) {
-    throw optionError(RangeError, `${name} must be a whole number in decimal digits, got ${JSON.stringify(v)}`)
+    throw envError(name, v, `${name} must be a whole number in decimal digits, got ${JSON.stringify(v)}`)
   }
   return Number(v)
 }
 
-module.exports = { envFlag, envInt }
+module.exports = { envFlag, envInt, envError }

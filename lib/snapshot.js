@@ -19,7 +19,7 @@ const {
 } = require('./native')
 const { inspect } = require('node:util')
 const { optionError } = require('./errors')
-const { envFlag, envInt } = require('./env')
+const { envFlag, envInt, envError } = require('./env')
 
 // Per thread: one snapshot at a time, whoever takes it (each briefly needs
 // about as much memory again as the heap), and `idle`, settled when it ends.
@@ -408,10 +408,8 @@ function installFromEnv(env = process.env, { onSignal } = {}) {
     const nearLimit = envInt(env, 'LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT')
     // v8.setHeapSnapshotNearHeapLimit takes a uint32: checked before anything is installed
     if (nearLimit !== undefined && nearLimit > 0xffff_ffff) {
-      throw optionError(
-        RangeError,
-        `LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT must be at most 4294967295, got ${JSON.stringify(env.LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT)}`
-      )
+      const value = env.LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT
+      throw envError('LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT', value, `LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT must be at most 4294967295, got ${JSON.stringify(value)}`)
     }
     const remove = installSnapshotSignal(options)
     sweepTemps(path.resolve(dir))
@@ -431,7 +429,9 @@ function installFromEnv(env = process.env, { onSignal } = {}) {
     }
     return remove
   } catch (err) {
-    log({ event: 'snapshot-config-refused', message: err.message })
+    // as the signal's refusal: the variable and its value, for log queries
+    const named = typeof err?.variable === 'string' ? { variable: err.variable, value: err.value } : {}
+    log({ event: 'snapshot-config-refused', ...named, message: err.message })
     return null
   }
 }
