@@ -65,3 +65,42 @@ test('every refused LEAKGUARD_SNAPSHOT_* variable is logged with its name and va
     assert.ok(message.includes(variable) && message.includes(value), message)
   }
 })
+
+test('installSnapshotSignal: onSignal must be a function, and one that throws is a hook failure, not a failed snapshot', async (t) => {
+  const { installSnapshotSignal } = require('../lib/snapshot')
+  assert.throws(() => installSnapshotSignal({ onSignal: 5 }), {
+    name: 'TypeError',
+    message: 'installSnapshotSignal: onSignal must be a function, got 5',
+  })
+  const dir = tmpdir(t)
+  const write = process.stderr.write
+  t.after(() => (process.stderr.write = write))
+  const lines = []
+  let hookRan
+  const ran = new Promise((resolve) => (hookRan = resolve))
+  process.stderr.write = function (chunk, ...rest) {
+    const m = /^leakguard: (\{.*\})\n$/.exec(String(chunk))
+    if (!m) return write.call(this, chunk, ...rest)
+    lines.push(JSON.parse(m[1]))
+    if (lines.some((l) => /failed/.test(l.event))) hookRan()
+    return true
+  }
+  const remove = installSnapshotSignal({
+    dir,
+    onSignal: () => {
+      throw new Error('upload broke')
+    },
+  })
+  t.after(remove)
+  const alive = setInterval(() => {}, 1000) // signal handles do not keep the loop alive
+  t.after(() => clearInterval(alive))
+  process.kill(process.pid, 'SIGUSR2')
+  await ran
+  assert.deepEqual(
+    lines.map((l) => l.event),
+    ['snapshot', 'snapshot-hook-failed']
+  )
+  assert.equal(lines[1].path, lines[0].path)
+  assert.match(lines[1].message, /upload broke/)
+  assert.ok(fs.existsSync(lines[0].path), 'the snapshot is there')
+})

@@ -308,6 +308,9 @@ function installSnapshotSignal(options = {}) {
   }
   const refused = signalRefusal(signal, `signal ${signal}`)
   if (refused) throw badOption(RangeError, refused, FN)
+  if (onSignal !== undefined && typeof onSignal !== 'function') {
+    throw badOption(TypeError, `onSignal must be a function, got ${show(onSignal)}`, FN)
+  }
   if (!isMainThread) {
     throw badOption(RangeError, 'signals reach only the main thread: install the handler there (writeSnapshot works in workers)', FN)
   }
@@ -339,11 +342,16 @@ function installSnapshotSignal(options = {}) {
     lastDropLog = -Infinity // the first drop after this attempt is logged again
     lastDropReason = null
     writeSnapshot({ ...o, log: false })
-      .then((r) => {
-        log({ event: 'snapshot', signal, ...r, durationMs: Math.round(r.durationMs), pauseMs: Math.round(r.pauseMs), droppedSignals: droppedBefore })
-        onSignal?.(r)
-      })
-      .catch((err) => log({ event: 'snapshot-failed', signal, code: err.code, message: err.message }))
+      .then(
+        (r) => {
+          log({ event: 'snapshot', signal, ...r, durationMs: Math.round(r.durationMs), pauseMs: Math.round(r.pauseMs), droppedSignals: droppedBefore })
+          // the snapshot is written: a failing hook is its own line, as onSnapshot's, never snapshot-failed
+          Promise.resolve()
+            .then(() => onSignal?.(r))
+            .catch((err) => log({ event: 'snapshot-hook-failed', path: r.path, message: String(err?.message ?? err) }))
+        },
+        (err) => log({ event: 'snapshot-failed', signal, code: err.code, message: err.message })
+      )
   }
   process.on(signal, handler)
   installed = () => {
