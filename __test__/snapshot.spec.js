@@ -237,6 +237,27 @@ test('a directory the process may not write to (child runs as nobody): logged, n
   assert.deepEqual(fs.readdirSync(dir), [])
 })
 
+test('a read-only mount is reported as the directory (_DIR), not as a full disk or an I/O error', async (t) => {
+  const { spawnSync } = require('node:child_process')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-snap-ro-'))
+  // a small one (less free space than a snapshot needs) and a large one (enough)
+  for (const size of ['1m', '4g']) {
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size},ro`, 'leakguard-ro', dir]).status !== 0) {
+      fs.rmdirSync(dir)
+      return t.skip('needs root to mount a read-only tmpfs')
+    }
+    try {
+      await assert.rejects(writeSnapshot({ dir, log: false }), {
+        code: 'ERR_LEAKGUARD_SNAPSHOT_DIR',
+        message: /not writable \(read-only file system\)/,
+      })
+    } finally {
+      spawnSync('umount', [dir])
+    }
+  }
+  fs.rmdirSync(dir)
+})
+
 test('as PID 1 in its own PID namespace, `kill -USR2 1` from another process works', async (t) => {
   const probe = require('node:child_process').spawnSync('unshare', ['-fp', '--mount-proc', 'true'])
   if (probe.status !== 0) return t.skip('unshare of a PID namespace is not available here')

@@ -197,11 +197,17 @@ async function write(o, prefix) {
     settle = resolve
   })
   const previousStart = kind.lastStart
+  const previousSeq = kind.seq
   kind.lastStart = started
   let capture
   let paused = false
   try {
     sweepTemps(o.dir) // before the disk check: what a crash left counts as free
+    // unique within the process: worker threads number theirs apart
+    const seq = (isMainThread ? 0 : threadId * 100_000) + ++kind.seq
+    // the empty temporary first: a directory that cannot take it (missing,
+    // read-only, not ours) is named as such, not as a disk too small
+    capture = new SnapshotCapture(o.dir, snapshotFileName(prefix, HOST, process.pid, seq, o.gzip), o.gzip)
     // V8 writes about twice the used heap as JSON; gzip keeps about a quarter of that.
     const used = v8.getHeapStatistics().used_heap_size
     const need = Math.ceil(used * 2 * (o.gzip ? 1.25 : 1)) + 16 * MB // gzip needs the raw file too, briefly
@@ -210,9 +216,6 @@ async function write(o, prefix) {
       const msg = `not enough disk for a heap snapshot in ${o.dir}: about ${Math.ceil(need / MB)} MB needed, ${Math.floor(free / MB)} MB free`
       throw snapshotError('ERR_LEAKGUARD_SNAPSHOT_DISK', msg)
     }
-    // unique within the process: worker threads number theirs apart
-    const seq = (isMainThread ? 0 : threadId * 100_000) + ++kind.seq
-    capture = new SnapshotCapture(o.dir, snapshotFileName(prefix, HOST, process.pid, seq, o.gzip), o.gzip)
     const t0 = performance.now()
     paused = true
     v8.writeHeapSnapshot(capture.rawPath)
@@ -247,6 +250,7 @@ async function write(o, prefix) {
     if (!paused) {
       // nothing cost the process a pause: retrying soon is fine
       kind.lastStart = previousStart
+      kind.seq = previousSeq // nor a number: <seq> counts snapshots
       kind.lastFailure = performance.now()
     }
     throw asSnapshotError(err)

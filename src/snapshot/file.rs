@@ -121,7 +121,8 @@ impl Write for CountingWriter {
 }
 
 /// Creates `tmp` in `dir`: new (never an existing file), mode 0600. A missing
-/// directory, a non-directory or a permission problem is a `Dir` error.
+/// directory, a non-directory, a permission problem or a read-only file system
+/// is a `Dir` error.
 pub(super) fn create_private(dir: &Path, tmp: &Path) -> Result<File, SnapshotError> {
     let dir_err = |reason: String| SnapshotError::Dir {
         dir: dir.to_path_buf(),
@@ -139,6 +140,10 @@ pub(super) fn create_private(dir: &Path, tmp: &Path) -> Result<File, SnapshotErr
         .open(tmp)
         .map_err(|e| match e.kind() {
             io::ErrorKind::PermissionDenied => dir_err("not writable (permission denied)".into()),
+            // a read-only mount (a volume mounted :ro, readOnlyRootFilesystem)
+            io::ErrorKind::ReadOnlyFilesystem => {
+                dir_err("not writable (read-only file system)".into())
+            }
             _ => io_err(tmp, e),
         })
 }
