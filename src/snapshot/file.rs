@@ -10,8 +10,13 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::thread::JoinHandle;
 
-/// Chunks queued for the writer thread at most (V8 serves ~64 KiB chunks).
-const QUEUE: usize = 256;
+/// Chunks queued for the writer thread at most: with [`CHUNK`]-sized chunks,
+/// 4 MiB of the snapshot in memory, in a process that may be near its limit.
+const QUEUE: usize = 64;
+
+/// The size of the chunks to [`SnapshotFile::write`]: reading the snapshot
+/// outruns gzip, so the queue stays full and its bytes are `QUEUE × CHUNK`.
+pub(super) const CHUNK: usize = 64 << 10;
 
 #[derive(Debug)]
 pub enum SnapshotError {
