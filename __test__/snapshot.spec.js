@@ -465,6 +465,40 @@ test('a full disk during the write rejects with ERR_LEAKGUARD_SNAPSHOT_DISK and 
   assert.deepEqual(fs.readdirSync(dir), [])
 })
 
+test('a disk that fills while the snapshot is gzipped: _DISK with the system error (ENOSPC) as cause, nothing left', async (t) => {
+  const { spawnSync } = require('node:child_process')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-snap-full-'))
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256m', 'leakguard-full', dir]).status !== 0) {
+    fs.rmdirSync(dir)
+    return t.skip('needs root to mount a tmpfs')
+  }
+  t.after(() => {
+    spawnSync('umount', [dir])
+    fs.rmdirSync(dir)
+  })
+  const v8 = require('node:v8')
+  const real = v8.writeHeapSnapshot
+  t.after(() => (v8.writeHeapSnapshot = real))
+  // V8's file fits; then someone else fills the disk before the gzip pass writes
+  v8.writeHeapSnapshot = (file) => {
+    real(file)
+    const fd = fs.openSync(path.join(dir, 'filler'), 'w')
+    try {
+      const block = Buffer.alloc(1 << 20)
+      for (;;) fs.writeSync(fd, block)
+    } catch (err) {
+      assert.equal(err.code, 'ENOSPC')
+    } finally {
+      fs.closeSync(fd)
+    }
+    return file
+  }
+  const err = await writeSnapshot({ dir, gzip: true, log: false }).then(() => null, (e) => e)
+  assert.equal(err?.code, 'ERR_LEAKGUARD_SNAPSHOT_DISK', String(err))
+  assert.equal(err.cause?.code, 'ENOSPC', String(err.cause))
+  assert.deepEqual(fs.readdirSync(dir), ['filler'])
+})
+
 test('writeSnapshot works inside a worker thread', async (t) => {
   const dir = tmpdir(t)
   const worker = new Worker(

@@ -68,7 +68,21 @@ function asSnapshotError(err) {
   const message = String(err?.message ?? err)
   const full = err?.code === 'ENOSPC' || err?.code === 'EDQUOT' || NO_SPACE.test(message)
   const code = full ? 'ERR_LEAKGUARD_SNAPSHOT_DISK' : 'ERR_LEAKGUARD_SNAPSHOT_IO'
-  return snapshotError(code, `writing the heap snapshot failed: ${message}`, err)
+  const systemError = full && err?.code !== 'ENOSPC' && err?.code !== 'EDQUOT'
+  return snapshotError(code, `writing the heap snapshot failed: ${message}`, systemError ? systemCause(err, message) : err)
+}
+
+/**
+ * For a failure the commit (Rust) reported as "… (os error 28)": the system
+ * error as Node shapes one (`code` ENOSPC, `errno` -28), the cause the README
+ * promises; `err` itself if the message names no errno.
+ */
+function systemCause(err, message) {
+  const m = /\(os error (\d+)\)/.exec(message)
+  const errno = m ? Number(m[1]) : NaN
+  const name = Object.keys(os.constants.errno).find((k) => os.constants.errno[k] === errno)
+  if (name === undefined) return err
+  return Object.assign(new Error(message, { cause: err }), { code: name, errno: -errno })
 }
 const NO_SPACE = /ENOSPC|EDQUOT|no space left on device|disk quota exceeded|os error (?:28|122)\)/i
 
