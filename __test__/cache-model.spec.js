@@ -8,8 +8,9 @@ const { LRUCache } = require('..')
 const { LRUCache: Reference } = require('lru-cache')
 const { rng } = require('./support/rng')
 
-/** Builds both caches over one fake clock, each logging its dispose calls. */
-function pair(options) {
+/** Builds both caches over one fake clock, each logging its dispose calls (unless
+ * `bare`: then without dispose, which takes set()'s short paths). */
+function pair(options, bare) {
   const clock = { t: 1000 }
   const perf = { now: () => clock.t }
   const logs = { ours: [], ref: [] }
@@ -18,15 +19,19 @@ function pair(options) {
       ...options,
       perf,
       ttlResolution: 0,
-      dispose: (v, k, reason) => log.push(['dispose', k, v, reason]),
-      disposeAfter: (v, k, reason) => log.push(['after', k, v, reason]),
+      ...(bare
+        ? {}
+        : {
+            dispose: (v, k, reason) => log.push(['dispose', k, v, reason]),
+            disposeAfter: (v, k, reason) => log.push(['after', k, v, reason]),
+          }),
     })
   return { ours: make(LRUCache, logs.ours), ref: make(Reference, logs.ref), logs, clock }
 }
 
-function run(seed, options, { steps = 3000, keys = 40 } = {}) {
+function run(seed, options, { steps = 3000, keys = 40, bare = false } = {}) {
   const r = rng(seed)
-  const { ours, ref, logs, clock } = pair(options)
+  const { ours, ref, logs, clock } = pair(options, bare)
   const key = () => (r() < 0.1 ? `k${Math.floor(r() * keys)}` : Math.floor(r() * keys))
   const sized = options.maxSize !== undefined || options.maxEntrySize !== undefined
   for (let step = 0; step < steps; step++) {
@@ -41,7 +46,8 @@ function run(seed, options, { steps = 3000, keys = 40 } = {}) {
       if (sized && r() < 0.5) setOptions.size = 1 + Math.floor(r() * 6)
       if (options.ttl !== undefined && r() < 0.2) setOptions.ttl = 1 + Math.floor(r() * 200)
       op = 'set'
-      args = [key(), Math.floor(r() * 5), setOptions]
+      // bare: set() without options when there are none, as most callers do
+      args = bare && Object.keys(setOptions).length === 0 ? [key(), Math.floor(r() * 5)] : [key(), Math.floor(r() * 5), setOptions]
     } else if (x < 0.72) {
       op = 'has'
       args = [key()]
@@ -123,7 +129,15 @@ for (const [name, options] of Object.entries(configs)) {
   })
 }
 
+for (const name of ['max only', 'max 1', 'max with ttl', 'ttl and updateAgeOnGet', 'ttl with allowStale, noDeleteOnStaleGet']) {
+  test(`matches lru-cache step by step without dispose: ${name}`, () => {
+    for (let seed = 1; seed <= 6; seed++) run(seed, configs[name], { bare: true })
+  })
+}
+
 test('matches lru-cache past the access log and ahead queue sizes', () => {
   run(99, { max: 300 }, { steps: 30_000, keys: 1000 })
   run(100, { max: 2000, ttl: 500 }, { steps: 30_000, keys: 5000 })
+  run(101, { max: 300 }, { steps: 30_000, keys: 1000, bare: true })
+  run(102, { max: 2000, ttl: 500 }, { steps: 30_000, keys: 5000, bare: true })
 })
