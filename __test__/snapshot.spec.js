@@ -318,7 +318,7 @@ test('SIGUSR1 and uncatchable signals are refused with a logged reason', async (
     name: 'RangeError',
     message: "installSnapshotSignal: signal SIGUSR1 is refused: Node's inspector owns SIGUSR1",
   })
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGTSTP', 'SIGCONT', 'SIGCHLD']) {
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGTSTP', 'SIGCONT', 'SIGCHLD', 'SIGSYS', 'SIGXFSZ', 'SIGXCPU', 'SIGURG']) {
     assert.throws(() => installSnapshotSignal({ signal }), { name: 'RangeError', message: new RegExp(`^installSnapshotSignal: signal ${signal} is refused: `) })
   }
   assert.throws(() => installSnapshotSignal({ signal: 'SIGFOO' }), {

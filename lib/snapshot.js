@@ -291,11 +291,15 @@ const WHY = {
   SIGBUS: 'it reports a fault: JS must not run on it',
   SIGFPE: 'it reports a fault: JS must not run on it',
   SIGILL: 'it reports a fault: JS must not run on it',
+  SIGSYS: 'it reports a fault (a bad system call, as seccomp sends it): JS must not run on it',
   SIGABRT: 'it aborts the process',
   SIGTRAP: 'debuggers use it',
   SIGCHLD: 'the runtime gets it whenever a child process ends',
   SIGPIPE: 'the kernel sends it on writes to closed pipes and sockets',
   SIGPROF: 'profilers use it',
+  SIGXFSZ: 'the kernel sends it when a write passes the file-size limit, as a snapshot\'s may',
+  SIGXCPU: 'the kernel sends it at the CPU-time limit, to stop the process',
+  SIGURG: 'the kernel sends it on urgent data on a socket',
 }
 
 /** The reason `signal` may not be used for snapshots, or null. `what` names it in messages. */
