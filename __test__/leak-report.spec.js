@@ -14,40 +14,7 @@ const { leakReport, monitorMemory, writeSnapshot } = require('..')
 const { startFromEnv, boundRecord, MAX_LINE_BYTES, PATH_HOPS } = require('../lib/leak-report') // internal: register.js calls startFromEnv
 
 const HOST = require('../lib/native').snapshotHostName(os.hostname())
-
-/** Collects this process's `leakguard:` lines while a test runs. */
-function captureLog(t) {
-  const lines = []
-  const waiters = new Set()
-  const write = process.stderr.write
-  process.stderr.write = function (chunk, ...rest) {
-    const text = String(chunk)
-    if (text.startsWith('leakguard: ')) {
-      lines.push(JSON.parse(text.slice(11)))
-      for (const w of waiters) w()
-      return true
-    }
-    return write.call(this, chunk, ...rest)
-  }
-  t.after(() => (process.stderr.write = write))
-  const waitFor = (pred, ms = 10_000) =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        const hit = lines.find(pred)
-        if (!hit) return
-        waiters.delete(check)
-        clearTimeout(timer)
-        resolve(hit)
-      }
-      const timer = setTimeout(() => {
-        waiters.delete(check)
-        reject(new Error(`timed out; log: ${JSON.stringify(lines)}`))
-      }, ms)
-      waiters.add(check)
-      check()
-    })
-  return { lines, waitFor, waiters }
-}
+const { captureLog } = require('./support/log')
 
 const CHILD = `
   class LeakyThing { constructor(i) { this.id = i; this.payload = 'p'.repeat(200) + i } }

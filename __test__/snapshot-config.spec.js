@@ -7,6 +7,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { installFromEnv } = require('../lib/snapshot')
+const { captureLog } = require('./support/log')
 
 function tmpdir(t) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-snapcfg-'))
@@ -14,29 +15,11 @@ function tmpdir(t) {
   return dir
 }
 
-/** Runs `fn` with the leakguard lines it writes on stderr collected; returns [result, lines]. */
-function logged(t, fn) {
-  const write = process.stderr.write
-  const lines = []
-  process.stderr.write = function (chunk, ...rest) {
-    const m = /^leakguard: (\{.*\})\n$/.exec(String(chunk))
-    if (m) lines.push(JSON.parse(m[1]))
-    else return write.call(this, chunk, ...rest)
-    return true
-  }
-  try {
-    return [fn(), lines]
-  } finally {
-    process.stderr.write = write
-  }
-}
-
 test('a LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT out of range is refused, naming it, and no handler is left installed', (t) => {
   const dir = tmpdir(t)
   const before = process.listenerCount('SIGUSR2')
-  const [remove, lines] = logged(t, () =>
-    installFromEnv({ LEAKGUARD_SNAPSHOT_DIR: dir, LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT: '5000000000' })
-  )
+  const { lines } = captureLog(t)
+  const remove = installFromEnv({ LEAKGUARD_SNAPSHOT_DIR: dir, LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT: '5000000000' })
   t.after(() => remove?.())
   assert.equal(remove, null)
   assert.equal(process.listenerCount('SIGUSR2'), before, 'the refused configuration installs nothing')
@@ -48,6 +31,7 @@ test('a LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT out of range is refused, naming it, a
 
 test('every refused LEAKGUARD_SNAPSHOT_* variable is logged with its name and value, as the signal is', (t) => {
   const dir = tmpdir(t)
+  const log = captureLog(t)
   for (const [variable, value] of [
     ['LEAKGUARD_SNAPSHOT_KEEP', '-1'],
     ['LEAKGUARD_SNAPSHOT_MIN_INTERVAL', '1e3'],
@@ -56,7 +40,9 @@ test('every refused LEAKGUARD_SNAPSHOT_* variable is logged with its name and va
     ['LEAKGUARD_SNAPSHOT_NEAR_HEAP_LIMIT', '5000000000'],
     ['LEAKGUARD_SNAPSHOT_SIGNAL', 'SIGKILL'],
   ]) {
-    const [remove, lines] = logged(t, () => installFromEnv({ LEAKGUARD_SNAPSHOT_DIR: dir, [variable]: value }))
+    const from = log.lines.length
+    const remove = installFromEnv({ LEAKGUARD_SNAPSHOT_DIR: dir, [variable]: value })
+    const lines = log.lines.slice(from)
     assert.equal(remove, null, `${variable}=${value}`)
     assert.equal(lines.length, 1, JSON.stringify(lines))
     const { event, message, ...named } = lines[0]
@@ -73,18 +59,7 @@ test('installSnapshotSignal: onSignal must be a function, and one that throws is
     message: 'installSnapshotSignal: onSignal must be a function, got 5',
   })
   const dir = tmpdir(t)
-  const write = process.stderr.write
-  t.after(() => (process.stderr.write = write))
-  const lines = []
-  let hookRan
-  const ran = new Promise((resolve) => (hookRan = resolve))
-  process.stderr.write = function (chunk, ...rest) {
-    const m = /^leakguard: (\{.*\})\n$/.exec(String(chunk))
-    if (!m) return write.call(this, chunk, ...rest)
-    lines.push(JSON.parse(m[1]))
-    if (lines.some((l) => /failed/.test(l.event))) hookRan()
-    return true
-  }
+  const { lines, waitFor } = captureLog(t)
   const remove = installSnapshotSignal({
     dir,
     onSignal: () => {
@@ -95,7 +70,7 @@ test('installSnapshotSignal: onSignal must be a function, and one that throws is
   const alive = setInterval(() => {}, 1000) // signal handles do not keep the loop alive
   t.after(() => clearInterval(alive))
   process.kill(process.pid, 'SIGUSR2')
-  await ran
+  await waitFor((l) => /failed/.test(l.event))
   assert.deepEqual(
     lines.map((l) => l.event),
     ['snapshot', 'snapshot-hook-failed']
